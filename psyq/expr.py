@@ -1,0 +1,561 @@
+"""A whitelisting parser for arithmetic typed by students and written in templates.
+
+Nothing here executes text.  Python's ``ast`` module is used as a *parser only*: the tree it returns
+is checked node by node against an allow-list and rebuilt into psyq's own small expression tree
+(:class:`Num`, :class:`Sym`, :class:`BinOp`, :class:`Neg`, :class:`Call`, :class:`Compare`,
+:class:`BoolOp`).  That tree can then be evaluated numerically with bounds on every operation, or
+turned into a sympy expression (for the template solver) by constructing sympy objects directly, never
+through ``sympify``.
+
+Limits (length, node count, depth, exponent and magnitude) keep hostile text such as ``9**9**9`` or
+``((((…))))`` from hanging or crashing anything; every rejection is an :class:`InputError` that points
+at the offending token.
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from dataclasses import dataclass
+from typing import Callable, Mapping, Union
+
+from psyq.errors import InputError
+
+MAX_LENGTH = 400  # characters of one expression
+MAX_NODES = 200  # nodes of one expression tree
+MAX_DEPTH = 30  # nesting of the tree (parentheses, operators)
+MAX_EXPONENT = 400.0  # |b| in a**b; also the largest decimal exponent written in a literal
+MAX_MAGNITUDE = 1e300  # any intermediate value beyond this is refused as overflow
+
+# Functions a person may call.  ``log`` is refused on purpose: students mean log10, sympy means ln.
+FUNCTIONS: dict[str, tuple[int, int]] = {  # name -> (min args, max args)
+    "ln": (1, 1),
+    "log10": (1, 1),
+    "log2": (1, 1),
+    "exp": (1, 1),
+    "sqrt": (1, 1),
+    "abs": (1, 1),
+    "min": (2, 4),
+    "max": (2, 4),
+}
+CONSTANTS = {"pi": math.pi}
+
+# Typographic forms people paste, mapped to what Python's tokenizer reads.  Same length where it
+# matters, so that error positions still point into the original text.
+_TRANSLATE = str.maketrans({
+    "×": "*", "·": "*", "⋅": "*", "∙": "*", "−": "-", "–": "-", "÷": "/", "π": "π",
+})
+
+
+@dataclass(frozen=True)
+class Num:
+    value: float
+    text: str  # the literal as written (kept for significant-figure counting and exact sympy)
+
+
+@dataclass(frozen=True)
+class Sym:
+    name: str
+
+
+@dataclass(frozen=True)
+class Neg:
+    operand: "Node"
+
+
+@dataclass(frozen=True)
+class BinOp:
+    op: str  # one of + - * / ^
+    left: "Node"
+    right: "Node"
+
+
+@dataclass(frozen=True)
+class Call:
+    func: str
+    args: tuple["Node", ...]
+
+
+@dataclass(frozen=True)
+class Compare:
+    op: str  # one of < <= > >= == !=
+    left: "Node"
+    right: "Node"
+
+
+@dataclass(frozen=True)
+class BoolOp:
+    op: str  # and | or
+    values: tuple["Node", ...]
+
+
+Node = Union[Num, Sym, Neg, BinOp, Call, Compare, BoolOp]
+
+_BINOPS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "^"}
+_CMPOPS = {ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!="}
+
+
+def _fail(message: str, text: str, position: int | None, hint: str | None = None) -> InputError:
+    return InputError(message, text=text, position=position, hint=hint)
+
+
+def _char_offset(py: str, byte_col: int | None) -> int | None:
+    """Character offset in ``py`` of an ast column (ast gives UTF-8 byte columns on line 1)."""
+    if byte_col is None:
+        return None
+    return len(py.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
+
+
+def _check_characters(text: str) -> None:
+    for i, ch in enumerate(text):
+        if ch in "\t ":
+            continue
+        if ch.isascii():
+            if ch.isprintable():
+                continue
+            raise _fail("control character in expression", text, i)
+        if ch == "π":
+            continue
+        raise _fail(f"unexpected character {ch!r} (U+{ord(ch):04X})", text, i,
+                    hint="use plain ASCII letters, digits and + - * / ^ ( )")
+
+
+def parse(text: str, *, symbols: Mapping[str, object] | frozenset[str] | set[str] = frozenset(),
+          allow_compare: bool = False, max_length: int = MAX_LENGTH) -> Node:
+    """Parse ``text`` into an expression tree, refusing anything outside the allow-list.
+
+    ``symbols`` are the names the expression may use (template symbols); ``pi`` is always known.
+    ``allow_compare`` admits comparisons and ``and``/``or`` (template constraints).
+
+    >>> parse("ln(2)*14")
+    BinOp(op='*', left=Call(func='ln', args=(Num(value=2.0, text='2'),)), right=Num(value=14.0, text='14'))
+    """
+    if not isinstance(text, str):
+        raise _fail("expression must be text", "", None)
+    if len(text) > max_length:
+        raise _fail(f"expression is too long ({len(text)} characters; at most {max_length})",
+                    text[:60] + "…", None)
+    source = text.translate(_TRANSLATE)
+    _check_characters(source)
+    stripped = source.strip()
+    if not stripped:
+        raise _fail("empty expression", text, 0)
+    # '^' is the power operator for people; Python reads '**'.  Keep offsets by mapping positions.
+    py = source.replace("**", "^^").replace("^", "\x00").replace("\x00\x00", "**").replace("\x00", "**")
+    py = py.replace("π", "pi")
+    # Leading/trailing spaces are harmless; a leading space would be an indentation error.
+    lead = len(py) - len(py.lstrip())
+    py = py.strip()
+    try:
+        tree = ast.parse(py, mode="eval")
+    except SyntaxError as exc:
+        pos = None
+        if exc.offset is not None:
+            pos = _map_position(text, source, (exc.offset - 1) + lead)
+        raise _fail("cannot read this expression", text, pos,
+                    hint="write a number or arithmetic such as 0.8, 80 %, 3/4, 1.2e-3, ln(2)*14") from None
+    except (RecursionError, MemoryError, ValueError, OverflowError):
+        raise _fail("expression is nested too deeply", text, None) from None
+    builder = _Builder(text, source, py, lead, symbols, allow_compare)
+    return builder.build(tree.body, 0)
+
+
+def _map_position(text: str, source: str, py_pos: int) -> int:
+    """Map an offset in the '^'→'**' rewritten string back to ``text``."""
+    # Each '^' that became '**' shifts later offsets by one.
+    orig = 0
+    shifted = 0
+    while orig < len(source) and shifted < py_pos:
+        if source[orig] == "^" and not (orig + 1 < len(source) and source[orig + 1] == "^"):
+            shifted += 2
+        else:
+            shifted += 1
+        orig += 1
+    return min(orig, len(text))
+
+
+class _Builder:
+    def __init__(self, text: str, source: str, py: str, lead: int, symbols, allow_compare: bool):
+        self.text = text
+        self.source = source
+        self.py = py
+        self.lead = lead
+        self.symbols = symbols
+        self.allow_compare = allow_compare
+        self.count = 0
+
+    def pos(self, node: ast.AST) -> int | None:
+        off = _char_offset(self.py, getattr(node, "col_offset", None))
+        return None if off is None else _map_position(self.text, self.source, off + self.lead)
+
+    def build(self, node: ast.AST, depth: int) -> Node:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _fail(f"expression is too long (more than {MAX_NODES} parts)", self.text, None)
+        if depth > MAX_DEPTH:
+            raise _fail("expression is nested too deeply", self.text, self.pos(node))
+        if isinstance(node, ast.Constant):
+            return self.constant(node)
+        if isinstance(node, ast.Name):
+            return self.name(node)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+            operand = self.build(node.operand, depth + 1)
+            if isinstance(node.op, ast.UAdd):
+                return operand
+            return Neg(operand)
+        if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
+            return BinOp(_BINOPS[type(node.op)], self.build(node.left, depth + 1),
+                         self.build(node.right, depth + 1))
+        if isinstance(node, ast.Call):
+            return self.call(node, depth)
+        if self.allow_compare and isinstance(node, ast.Compare):
+            return self.compare(node, depth)
+        if self.allow_compare and isinstance(node, ast.BoolOp):
+            op = "and" if isinstance(node.op, ast.And) else "or"
+            return BoolOp(op, tuple(self.build(v, depth + 1) for v in node.values))
+        what = {
+            ast.Attribute: "attribute access ('.')", ast.Subscript: "indexing ('[ ]')",
+            ast.Lambda: "lambda", ast.BinOp: "this operator", ast.Compare: "a comparison",
+            ast.BoolOp: "and/or", ast.List: "a list", ast.Tuple: "a list of values (',')",
+            ast.Dict: "a dictionary", ast.Set: "a set", ast.JoinedStr: "a string",
+            ast.IfExp: "if/else", ast.NamedExpr: "':='", ast.Starred: "'*'",
+        }.get(type(node), type(node).__name__)
+        raise _fail(f"{what} is not allowed here", self.text, self.pos(node),
+                    hint="only numbers, + - * / ^, parentheses and ln, log10, log2, exp, sqrt")
+
+    def constant(self, node: ast.Constant) -> Num:
+        value = node.value
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise _fail("only numbers are allowed here", self.text, self.pos(node))
+        pos = self.pos(node)
+        literal = self.literal_text(node)
+        if "e" in literal.lower():
+            mant, _, exp = literal.lower().partition("e")
+            try:
+                if abs(int(exp)) > MAX_EXPONENT:
+                    raise _fail("number is out of range", self.text, pos)
+            except ValueError:
+                pass
+        try:
+            f = float(value)
+        except OverflowError:
+            raise _fail("number is out of range", self.text, pos) from None
+        if not math.isfinite(f) or abs(f) > MAX_MAGNITUDE:
+            raise _fail("number is out of range", self.text, pos)
+        return Num(f, literal)
+
+    def literal_text(self, node: ast.Constant) -> str:
+        end = getattr(node, "end_col_offset", None)
+        start = getattr(node, "col_offset", None)
+        if start is not None and end is not None:
+            raw = self.py.encode("utf-8")[start:end].decode("utf-8", errors="ignore")
+            if raw:
+                return raw
+        return repr(node.value)
+
+    def name(self, node: ast.Name) -> Node:
+        ident = node.id
+        if ident.startswith("_"):
+            raise _fail(f"name '{ident}' is not allowed", self.text, self.pos(node))
+        if ident in self.symbols:
+            return Sym(ident)
+        if ident in CONSTANTS:
+            return Num(CONSTANTS[ident], ident)
+        if ident in FUNCTIONS or ident == "log":
+            raise _fail(f"'{ident}' is a function: write {ident}(…)", self.text, self.pos(node))
+        known = ", ".join(sorted(self.symbols)) if self.symbols else ""
+        hint = f"known names: {known}" if known else "an answer is a number, optionally with a unit"
+        raise _fail(f"unknown name '{ident}'", self.text, self.pos(node), hint=hint)
+
+    def call(self, node: ast.Call, depth: int) -> Call:
+        if not isinstance(node.func, ast.Name):
+            raise _fail("only ln, log10, log2, exp, sqrt, abs, min, max may be called",
+                        self.text, self.pos(node))
+        func = node.func.id
+        if func == "log":
+            raise _fail("'log' is ambiguous", self.text, self.pos(node),
+                        hint="write ln(…) for the natural log or log10(…) for base 10")
+        if func not in FUNCTIONS:
+            raise _fail(f"function '{func}' is not allowed", self.text, self.pos(node),
+                        hint="allowed: " + ", ".join(FUNCTIONS))
+        if node.keywords:
+            raise _fail("keyword arguments are not allowed", self.text, self.pos(node))
+        lo, hi = FUNCTIONS[func]
+        if not lo <= len(node.args) <= hi:
+            raise _fail(f"{func}() takes {lo if lo == hi else f'{lo}–{hi}'} argument(s)",
+                        self.text, self.pos(node))
+        return Call(func, tuple(self.build(a, depth + 1) for a in node.args))
+
+    def compare(self, node: ast.Compare, depth: int) -> Node:
+        left = self.build(node.left, depth + 1)
+        parts: list[Node] = []
+        for op, comparator in zip(node.ops, node.comparators):
+            if type(op) not in _CMPOPS:
+                raise _fail("only < <= > >= == != comparisons are allowed", self.text, self.pos(node))
+            right = self.build(comparator, depth + 1)
+            parts.append(Compare(_CMPOPS[type(op)], left, right))
+            left = right
+        return parts[0] if len(parts) == 1 else BoolOp("and", tuple(parts))
+
+
+# ---------------------------------------------------------------------------------------------
+# Inspection
+
+def free_symbols(node: Node) -> set[str]:
+    """The template symbols an expression uses."""
+    if isinstance(node, Sym):
+        return {node.name}
+    if isinstance(node, Num):
+        return set()
+    if isinstance(node, Neg):
+        return free_symbols(node.operand)
+    if isinstance(node, (BinOp, Compare)):
+        return free_symbols(node.left) | free_symbols(node.right)
+    if isinstance(node, Call):
+        return set().union(*(free_symbols(a) for a in node.args))
+    if isinstance(node, BoolOp):
+        return set().union(*(free_symbols(v) for v in node.values))
+    raise TypeError(node)
+
+
+def single_literal(node: Node) -> str | None:
+    """The number as written when the expression is one literal (with an optional sign or a
+    ``m*10^e`` scale), else None.  Significant-figure rules need the written digits."""
+    if isinstance(node, Num) and node.text != "pi":
+        return node.text
+    if isinstance(node, Neg):
+        inner = single_literal(node.operand)
+        return None if inner is None else "-" + inner
+    if (isinstance(node, BinOp) and node.op == "*" and isinstance(node.left, Num)
+            and isinstance(node.right, BinOp) and node.right.op == "^"
+            and isinstance(node.right.left, Num) and node.right.left.text == "10"):
+        exp = node.right.right
+        sign = ""
+        if isinstance(exp, Neg):
+            sign, exp = "-", exp.operand
+        if isinstance(exp, Num) and exp.text.isdigit():
+            return f"{node.left.text}e{sign}{exp.text}"
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Numeric evaluation (bounded)
+
+def _bounded(x: float, text: str = "") -> float:
+    if isinstance(x, complex) or not math.isfinite(x) or abs(x) > MAX_MAGNITUDE:
+        raise InputError("the value is out of range or undefined", text=text)
+    return x
+
+
+def _pow(a: float, b: float, text: str) -> float:
+    if abs(b) > MAX_EXPONENT:
+        raise InputError(f"exponent {b:g} is too large (at most {MAX_EXPONENT:g})", text=text)
+    if a == 0 and b < 0:
+        raise InputError("division by zero", text=text)
+    if a < 0 and not float(b).is_integer():
+        raise InputError("a negative number to a fractional power is undefined", text=text)
+    try:
+        return math.pow(a, b)
+    except (OverflowError, ValueError):
+        raise InputError("the value is out of range", text=text) from None
+
+
+def _func(name: str, args: list[float], text: str) -> float:
+    x = args[0]
+    try:
+        if name == "ln":
+            return math.log(x)
+        if name == "log10":
+            return math.log10(x)
+        if name == "log2":
+            return math.log2(x)
+        if name == "exp":
+            if x > 690:
+                raise InputError("exp() argument is too large", text=text)
+            return math.exp(x)
+        if name == "sqrt":
+            return math.sqrt(x)
+        if name == "abs":
+            return abs(x)
+        if name == "min":
+            return min(args)
+        if name == "max":
+            return max(args)
+    except ValueError:
+        raise InputError(f"{name}() of {x:g} is undefined", text=text) from None
+    raise InputError(f"unknown function {name}", text=text)
+
+
+def evaluate(node: Node, env: Mapping[str, float] | None = None, *, text: str = "") -> float:
+    """Evaluate with Python floats, refusing overflow, division by zero and huge exponents."""
+    env = env or {}
+    if isinstance(node, Num):
+        return node.value
+    if isinstance(node, Sym):
+        try:
+            return float(env[node.name])
+        except KeyError:
+            raise InputError(f"no value for '{node.name}'", text=text) from None
+    if isinstance(node, Neg):
+        return -evaluate(node.operand, env, text=text)
+    if isinstance(node, BinOp):
+        a = evaluate(node.left, env, text=text)
+        b = evaluate(node.right, env, text=text)
+        if node.op == "+":
+            r = a + b
+        elif node.op == "-":
+            r = a - b
+        elif node.op == "*":
+            r = a * b
+        elif node.op == "/":
+            if b == 0:
+                raise InputError("division by zero", text=text)
+            r = a / b
+        else:
+            r = _pow(a, b, text)
+        return _bounded(r, text)
+    if isinstance(node, Call):
+        return _bounded(_func(node.func, [evaluate(a, env, text=text) for a in node.args], text), text)
+    if isinstance(node, Compare):
+        a, b = evaluate(node.left, env, text=text), evaluate(node.right, env, text=text)
+        return float({"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "==": a == b,
+                      "!=": a != b}[node.op])
+    if isinstance(node, BoolOp):
+        vals = [bool(evaluate(v, env, text=text)) for v in node.values]
+        return float(all(vals) if node.op == "and" else any(vals))
+    raise TypeError(node)
+
+
+# ---------------------------------------------------------------------------------------------
+# Vectorised evaluation (numpy) — for constraints and derived parameters over many seeds
+
+def evaluate_array(node: Node, env: Mapping[str, object]):
+    """Evaluate over numpy arrays (template-authored expressions only; values are bounded by lint)."""
+    import numpy as np
+
+    def ev(n: Node):
+        if isinstance(n, Num):
+            return n.value
+        if isinstance(n, Sym):
+            return env[n.name]
+        if isinstance(n, Neg):
+            return -ev(n.operand)
+        if isinstance(n, BinOp):
+            a, b = ev(n.left), ev(n.right)
+            with np.errstate(all="ignore"):
+                return {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b,
+                        "/": lambda: np.divide(a, b), "^": lambda: np.power(a, b)}[n.op]()
+        if isinstance(n, Call):
+            args = [ev(a) for a in n.args]
+            with np.errstate(all="ignore"):
+                f: Callable = {"ln": np.log, "log10": np.log10, "log2": np.log2, "exp": np.exp,
+                               "sqrt": np.sqrt, "abs": np.abs}.get(n.func)  # type: ignore[assignment]
+                if f is not None:
+                    return f(args[0])
+                red = np.minimum if n.func == "min" else np.maximum
+                out = args[0]
+                for a in args[1:]:
+                    out = red(out, a)
+                return out
+        if isinstance(n, Compare):
+            a, b = ev(n.left), ev(n.right)
+            return {"<": np.less, "<=": np.less_equal, ">": np.greater, ">=": np.greater_equal,
+                    "==": np.equal, "!=": np.not_equal}[n.op](a, b)
+        if isinstance(n, BoolOp):
+            vals = [np.asarray(ev(v), dtype=bool) for v in n.values]
+            out = vals[0]
+            for v in vals[1:]:
+                out = (out & v) if n.op == "and" else (out | v)
+            return out
+        raise TypeError(n)
+
+    return ev(node)
+
+
+# ---------------------------------------------------------------------------------------------
+# sympy construction (template solver).  Objects are built directly: no string reaches sympy.
+
+def to_sympy(node: Node, symbols: Mapping[str, object]):
+    import sympy as sp
+
+    def conv(n: Node):
+        if isinstance(n, Num):
+            if n.text == "pi":
+                return sp.pi
+            try:
+                return sp.Rational(n.text) if _is_plain_decimal(n.text) else sp.Float(n.value)
+            except (TypeError, ValueError):
+                return sp.Float(n.value)
+        if isinstance(n, Sym):
+            return symbols[n.name]
+        if isinstance(n, Neg):
+            return -conv(n.operand)
+        if isinstance(n, BinOp):
+            a, b = conv(n.left), conv(n.right)
+            if n.op == "+":
+                return a + b
+            if n.op == "-":
+                return a - b
+            if n.op == "*":
+                return a * b
+            if n.op == "/":
+                return a / b
+            return a ** b
+        if isinstance(n, Call):
+            args = [conv(a) for a in n.args]
+            if n.func == "ln":
+                return sp.log(args[0])
+            if n.func == "log10":
+                return sp.log(args[0], 10)
+            if n.func == "log2":
+                return sp.log(args[0], 2)
+            if n.func == "exp":
+                return sp.exp(args[0])
+            if n.func == "sqrt":
+                return sp.sqrt(args[0])
+            if n.func == "abs":
+                return sp.Abs(args[0])
+            if n.func == "min":
+                return sp.Min(*args)
+            if n.func == "max":
+                return sp.Max(*args)
+        raise TypeError(f"cannot convert {n!r} to sympy")
+
+    return conv(node)
+
+
+def _is_plain_decimal(text: str) -> bool:
+    t = text.lower().replace("_", "")
+    mant, _, exp = t.partition("e")
+    if exp and not exp.lstrip("+-").isdigit():
+        return False
+    return mant.replace(".", "", 1).isdigit()
+
+
+def to_text(node: Node) -> str:
+    """Render an expression tree back to readable text (for messages and worked solutions)."""
+    prec = {"+": 1, "-": 1, "*": 2, "/": 2, "^": 4}
+
+    def r(n: Node, parent: int = 0, right: bool = False) -> str:
+        if isinstance(n, Num):
+            return n.text
+        if isinstance(n, Sym):
+            return n.name
+        if isinstance(n, Neg):
+            s = "-" + r(n.operand, 3)
+            return f"({s})" if parent >= 3 else s
+        if isinstance(n, BinOp):
+            p = prec[n.op]
+            s = f"{r(n.left, p)} {n.op} {r(n.right, p + (0 if n.op == '^' else 1), True)}"
+            if n.op == "^":
+                s = f"{r(n.left, p + 1)}^{r(n.right, p)}"
+            return f"({s})" if p < parent or (right and p == parent and n.op in "-/") else s
+        if isinstance(n, Call):
+            return f"{n.func}({', '.join(r(a) for a in n.args)})"
+        if isinstance(n, Compare):
+            return f"{r(n.left)} {n.op} {r(n.right)}"
+        if isinstance(n, BoolOp):
+            return f" {n.op} ".join(r(v) for v in n.values)
+        raise TypeError(n)
+
+    return r(node)

@@ -1,0 +1,153 @@
+"""Reading YAML that people wrote (templates, exams, assignments, submissions) safely, with lines.
+
+Safe means: ``yaml.SafeLoader`` only (no Python objects), no aliases or anchors (the "billion laughs"
+bomb needs them), duplicate keys refused, bounded size and nesting.  With lines means: every mapping
+comes back as a :class:`Mapping` that remembers the line of each key, so an error can say
+``problems/x.yaml:12: key 'params.Ki.low': …``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from psyq.errors import TemplateError
+
+MAX_BYTES = 1_000_000  # a template or answer file is a few kilobytes; refuse anything absurd
+MAX_DEPTH = 40
+
+
+class Mapping(dict):
+    """A dict that knows the 1-based line of itself and of each of its keys."""
+
+    line: int = 0
+    key_lines: dict
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, self.line) if hasattr(self, "key_lines") else self.line
+
+
+class Sequence(list):
+    """A list that knows its line and the line of each item."""
+
+    line: int = 0
+    item_lines: list
+
+    def line_of(self, index: int) -> int:
+        lines = getattr(self, "item_lines", [])
+        return lines[index] if 0 <= index < len(lines) else self.line
+
+
+def _make_loader(file: str):
+    class _Loader(yaml.SafeLoader):
+        pass
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise TemplateError("YAML aliases (*name) are not allowed", file=file,
+                                line=event.start_mark.line + 1,
+                                hint="write the value out in full")
+        event = self.peek_event()
+        anchor = getattr(event, "anchor", None)
+        if anchor is not None:
+            raise TemplateError("YAML anchors (&name) are not allowed", file=file,
+                                line=event.start_mark.line + 1, hint="write the value out in full")
+        self._depth = getattr(self, "_depth", 0) + 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise TemplateError("the YAML is nested too deeply", file=file,
+                                    line=event.start_mark.line + 1)
+            return yaml.SafeLoader.compose_node(self, parent, index)
+        finally:
+            self._depth -= 1
+
+    def construct_mapping(self, node, deep=False):
+        if not isinstance(node, yaml.MappingNode):
+            raise TemplateError("expected a mapping", file=file, line=node.start_mark.line + 1)
+        result = Mapping()
+        result.line = node.start_mark.line + 1
+        result.key_lines = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                raise TemplateError("YAML merge keys (<<) are not allowed", file=file,
+                                    line=key_node.start_mark.line + 1)
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float)) or isinstance(key, bool):
+                raise TemplateError("mapping keys must be plain text", file=file,
+                                    line=key_node.start_mark.line + 1)
+            key = str(key)
+            if key in result:
+                raise TemplateError("duplicate key", file=file, line=key_node.start_mark.line + 1,
+                                    key=key, hint="each key may appear once in a mapping")
+            result[key] = self.construct_object(value_node, deep=True)
+            result.key_lines[key] = key_node.start_mark.line + 1
+        return result
+
+    def construct_sequence(self, node, deep=False):
+        result = Sequence(self.construct_object(child, deep=True) for child in node.value)
+        result.line = node.start_mark.line + 1
+        result.item_lines = [child.start_mark.line + 1 for child in node.value]
+        return result
+
+    _Loader.compose_node = compose_node
+    _Loader.construct_mapping = construct_mapping
+    _Loader.construct_sequence = construct_sequence
+    _Loader.add_constructor("tag:yaml.org,2002:map", lambda self, node: self.construct_mapping(node))
+    _Loader.add_constructor("tag:yaml.org,2002:seq", lambda self, node: self.construct_sequence(node))
+    # Dates stay text: a due date is shown, not computed with, and timestamps differ by timezone.
+    _Loader.add_constructor("tag:yaml.org,2002:timestamp",
+                            lambda self, node: self.construct_scalar(node))
+    return _Loader
+
+
+def loads(text: str | bytes, file: str = "<text>") -> Any:
+    """Parse YAML text with line-aware mappings; errors are TemplateErrors naming file and line."""
+    if isinstance(text, bytes):
+        if len(text) > MAX_BYTES:
+            raise TemplateError(f"file is too large ({len(text)} bytes; at most {MAX_BYTES})", file=file)
+        if b"\x00" in text:
+            raise TemplateError("file is binary, not YAML text", file=file)
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise TemplateError(f"file is not UTF-8 text (byte {exc.start})", file=file) from None
+    if len(text) > MAX_BYTES:
+        raise TemplateError(f"file is too large ({len(text)} characters; at most {MAX_BYTES})", file=file)
+    try:
+        return yaml.load(text, Loader=_make_loader(file))  # noqa: S506 - SafeLoader subclass
+    except TemplateError:
+        raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = (exc.problem or exc.context or "invalid YAML").strip()
+        raise TemplateError(f"invalid YAML: {problem}", file=file, line=line,
+                            hint="check indentation and quoting near this line") from None
+    except yaml.YAMLError as exc:
+        raise TemplateError(f"invalid YAML: {exc}", file=file) from None
+    except RecursionError:
+        raise TemplateError("the YAML is nested too deeply", file=file) from None
+
+
+def load(path: Path | str) -> Any:
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        if size > MAX_BYTES:
+            raise TemplateError(f"file is too large ({size} bytes; at most {MAX_BYTES})", file=str(path))
+        data = path.read_bytes()
+    except OSError as exc:
+        raise TemplateError(f"cannot read file: {exc.strerror}", file=str(path)) from None
+    return loads(data, file=str(path))
+
+
+def line_of(container: Any, key: Any, default: int | None = None) -> int | None:
+    """The line of ``key`` in a line-aware mapping or sequence, else ``default``."""
+    if isinstance(container, Mapping):
+        return container.line_of(key)
+    if isinstance(container, Sequence) and isinstance(key, int):
+        return container.line_of(key)
+    return getattr(container, "line", default) or default
