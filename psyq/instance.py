@@ -59,10 +59,12 @@ class SolutionStep:
     substituted: str  # e.g. "C = 0.29 nM × 0.8/(1 − 0.8)"
     result: str  # e.g. "1.16 nM"
     latex: str = ""  # the solved form in LaTeX (for PDF/HTML)
+    rearranged: bool = True  # False when the relation already reads "unknown = …"
 
     def to_json(self) -> dict:
         return {"unknown": self.unknown, "relation": self.relation, "solved": self.solved,
-                "substituted": self.substituted, "result": self.result, "latex": self.latex}
+                "substituted": self.substituted, "result": self.result, "latex": self.latex,
+                "rearranged": self.rearranged}
 
 
 @dataclass
@@ -478,7 +480,7 @@ class _Renderer:
             value = vals.get(step.unknown, float("nan"))
             result = shown.get(step.unknown, "—") if math.isfinite(value) else "not attainable"
             out.append(SolutionStep(step.unknown, step.relation, solved, f"{step.unknown} = {subst_text}",
-                                    result, latex))
+                                    result, latex, step.rearranged))
         return out
 
 
@@ -538,7 +540,16 @@ def _fill(text: str, shown: Mapping[str, str], vals: Mapping[str, float], names:
             out.append("}")
         else:
             out.append(PLACEHOLDER.sub(sub, chunk))
-    return "".join(out).strip()
+    return _reflow("".join(out).strip())
+
+
+def _reflow(text: str) -> str:
+    """YAML block text keeps the author's line breaks; join lines, keep blank-line paragraphs,
+    and start with a capital letter (a drug name often opens the stem)."""
+    paragraphs = [" ".join(line.strip() for line in para.splitlines() if line.strip())
+                  for para in re.split(r"\n\s*\n", text)]
+    text = "\n\n".join(p for p in paragraphs if p)
+    return text[:1].upper() + text[1:] if text[:1].isalpha() else text
 
 
 _PLACE = "PSYQSLOT"
@@ -559,7 +570,7 @@ def _step_templates(step) -> tuple[str, str, str]:
     import sympy as sp
 
     expr = step.solved[0]
-    solved = f"{step.unknown} = {sp.sstr(expr)}"
+    solved = f"{step.unknown} = {_math_text(sp.sstr(expr))}"
     slots = {}
     mapping = {}
     for i, name in enumerate(step.inputs):
@@ -567,10 +578,16 @@ def _step_templates(step) -> tuple[str, str, str]:
         slots[slot] = name
         mapping[sp.Symbol(name, **_assumptions(expr, name))] = sp.Symbol(slot)
     subst = sp.sstr(expr.xreplace({s: mapping[k] for k in mapping for s in expr.free_symbols if s.name == k.name}))
+    subst = _math_text(subst)
     for slot, name in slots.items():
         subst = subst.replace(slot, "{" + name + "}")
     latex = f"{sp.latex(sp.Symbol(step.unknown))} = {sp.latex(expr)}"
     return solved, subst, latex
+
+
+def _math_text(text: str) -> str:
+    """sympy's plain printer → how people write it: ^ for powers, · for products."""
+    return text.replace("**", "^").replace("*", "·")
 
 
 def _assumptions(expr, name):
@@ -583,6 +600,6 @@ def _assumptions(expr, name):
 def _substitute(template_text: str, shown: Mapping[str, str]) -> str:
     def sub(m: re.Match) -> str:
         value = shown.get(m.group(1), m.group(1))
-        return f"({value})" if " " in value or value.startswith("-") else value
+        return f"({value})" if value.startswith("-") else value
 
-    return re.sub(r"\{([A-Za-z][A-Za-z0-9_]*)\}", sub, template_text).replace("*", "×")
+    return re.sub(r"\{([A-Za-z][A-Za-z0-9_]*)\}", sub, template_text)

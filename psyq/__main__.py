@@ -1,0 +1,5 @@
+"""``python -m psyq`` runs the command line."""
+
+from psyq.cli import main
+
+main()
