@@ -106,7 +106,11 @@ def make_rule(*, rtol: float | str | None = None, atol: float | str | None = Non
         raise UsageError(f"--units must be convert or strict, not {units!r}")
     try:
         if rtol is not None:
-            tol = parse_number(str(rtol), what="relative tolerance").value
+            text = str(rtol).strip()
+            percent = text.endswith("%")
+            tol = parse_number(text.rstrip("%"), what="relative tolerance").value
+            if percent:
+                tol = tol / 100
             if tol < 0:
                 raise UsageError("--rtol must not be negative", hint="e.g. --rtol 0.05 for 5 %")
             return Rule("relative", tol, units)
@@ -199,10 +203,14 @@ def _check_unit(text: str, unit_text: str, what: str) -> None:
     """Raise an InputError pointing into ``text`` if ``unit_text`` is not a unit psyq reads."""
     from psyq.units import parse_unit
 
+    offset = text.rfind(unit_text)
+    if unit_text[:1] in ",.":
+        raise InputError(f"{what}: unexpected '{unit_text[0]}' after the number", text=text,
+                         position=offset if offset >= 0 else None,
+                         hint="use a point as the decimal separator and no thousands separators")
     try:
         parse_unit(unit_text)
     except InputError as err:
-        offset = text.rfind(unit_text)
         position = None if err.position is None or offset < 0 else offset + err.position
         raise InputError(f"{what}: {err.message}", text=text, position=position, hint=err.hint) from None
 

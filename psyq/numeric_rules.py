@@ -848,9 +848,12 @@ def _numeric_test(rule: str, digits: tuple[int, int, int], s: Decimal, t: Decima
 
 
 def _scale_interval(interval: tuple[float, float] | None, factor: float) -> tuple[float, float] | None:
+    """An interval in SI base units expressed in the unit with ``factor`` (decimal division: 0.2625, not 0.26249…)."""
     if interval is None:
         return None
-    return (interval[0] / factor, interval[1] / factor)
+    f = Decimal(repr(float(factor)))
+    return tuple(_float(_CTX.divide(Decimal(repr(x)), f)) if math.isfinite(x) else x / float(factor)
+                 for x in interval)  # type: ignore[return-value]
 
 
 def units_rule(student_text: str, teacher_text: str, rule: str = "sigfigs", option: object = None,

@@ -15,7 +15,7 @@ def compare(
         help="The answer exactly as a student typed it: '250 nM', 0.250, '2.5*10^-1'.",
         show_default=False)],
     rtol: Annotated[Optional[str], typer.Option(
-        "--rtol", metavar="R", help="Relative tolerance: accept |s − t| ≤ R·|t| (the default, R = 0.05).",
+        "--rtol", metavar="R", help="Relative tolerance: accept |s − t| ≤ R·|t| (default 0.05; '5%' also works).",
         show_default=False)] = None,
     atol: Annotated[Optional[str], typer.Option(
         "--atol", metavar="A", help="Absolute tolerance: accept |s − t| < A; may carry a unit ('0.5 nM').",
@@ -99,8 +99,11 @@ def compare(
         table.add_row("accepted", escape(outcome.interval_text()))
     if outcome.sigfigs_written:
         low, high = outcome.sigfigs_written
-        counted = f"{low}" if low == high else f"{low} to {high} (trailing zeros are ambiguous)"
-        table.add_row("written", f"{counted} significant figures, {outcome.decimals_written} decimal places")
+        places = outcome.decimals_written
+        text = (f"{low} significant figure{'s' if low != 1 else ''}" if low == high
+                else f"{low}–{high} significant figures (trailing zeros are ambiguous)")
+        text += f", {places} decimal place{'s' if places != 1 else ''}"
+        table.add_row("written", text)
     table.add_row("notes", escape(" ".join(outcome.result.notes)))
     console.print(table)
     raise typer.Exit(int(outcome.exit_code))
