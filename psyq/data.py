@@ -1,10 +1,10 @@
-"""The drug and constant tables templates draw their numbers from, each value with unit, source and tag.
+"""The drug and constant tables templates draw numbers from, each value with unit, source, tag.
 
-The tables live in ``problems/data/*.yaml`` (``psyq/problems/data`` once installed) and are described
-in that folder's README.  Every value is a :class:`DataValue`: the number, its unit, the full
-citation of its source, a provenance tag (``V`` checked, ``M`` commonly quoted, ``D`` derived) and,
-where the table gives them, a range (``low``/``high``), a ``bound`` (``lower`` for "> 35 000") and a
-note.
+The tables live in ``problems/data/*.yaml`` (``psyq/problems/data`` once installed) and are
+described in that folder's README.  Every value is a :class:`DataValue`: the number, its unit,
+the full citation of its source, a provenance tag (``V`` checked, ``M`` commonly quoted, ``D``
+derived) and, where the table gives them, a range (``low``/``high``), a ``bound`` (``lower`` for
+"> 35 000") and a note.
 
 Tables are addressed as ``(table, row, column)``:
 
@@ -125,7 +125,10 @@ class DrugInfo:
 # Where the tables are
 
 def data_dir() -> Path:
-    """The built-in data folder: ``psyq/problems/data`` when installed, ``problems/data`` in a checkout."""
+    """The built-in data folder.
+
+    ``psyq/problems/data`` when installed, ``problems/data`` in a source checkout.
+    """
     here = Path(__file__).resolve().parent
     candidates = (here / "problems" / "data", here.parent / "problems" / "data")
     for c in candidates:
@@ -182,7 +185,7 @@ class Tables:
         return self._info[self.resolve_drug(name)]
 
     def display_name(self, drug: str) -> str:
-        """The drug's name as a problem shows it (``desvenlafaxine``, ``N-desmethylclomipramine``)."""
+        """The drug's name as a problem shows it (``N-desmethylclomipramine``)."""
         return self._info[self.resolve_drug(drug)].name
 
     def drug_class(self, drug: str) -> str:
@@ -193,7 +196,7 @@ class Tables:
         return self._info[self.resolve_drug(drug)].parent
 
     def drugs_with(self, column: str, *, exact: bool = False) -> list[str]:
-        """Drug keys that have ``column``, sorted; ``exact=True`` leaves out "> x" / "< x" entries."""
+        """Drug keys that have ``column``, sorted; ``exact=True`` leaves out "> x" entries."""
         return sorted(k for k, cols in self._drugs.items()
                       if column in cols and (not exact or cols[column].bound is None))
 
@@ -214,7 +217,7 @@ class Tables:
         return {k: (dict(v) if isinstance(v, Mapping) else v)
                 for k, v in self._constants[name].items()}
 
-    # -- addressing ---------------------------------------------------------------------------------
+    # -- addressing ----------------------------------------------------------------------------
     def tables(self) -> list[str]:
         """Every name :meth:`value` accepts as ``table``: ``drugs`` and the constants groups."""
         return ["drugs", *self.groups()]
@@ -223,8 +226,9 @@ class Tables:
         """One value by address; see the module docstring.
 
         Examples: ``value("drugs", "sertraline", "ki_sert")``,
-        ``value("mao", "mao_a_recovery_t_half")``, ``value("snri_teaching", "duloxetine", "ed50_sert")``.
-        Raises :class:`TemplateError` (with a did-you-mean hint) for an unknown table, row or column.
+        ``value("mao", "mao_a_recovery_t_half")``,
+        ``value("snri_teaching", "duloxetine", "ed50_sert")``.  Raises :class:`TemplateError`
+        (with a did-you-mean hint) for an unknown table, row or column.
         """
         where = f"{table}.{row}.{column}"
         if table == "drugs":
@@ -245,7 +249,8 @@ class Tables:
         if isinstance(entry, DataValue):
             if column not in ("value", "", None):
                 raise TemplateError(f"'{table}.{row}' is a single value; its column is 'value'",
-                                    key=where, hint=f"use column: value (or the reference {table}.{row})")
+                                    key=where,
+                                    hint=f"use column: value (or the reference {table}.{row})")
             return entry
         if column not in entry:
             raise TemplateError(f"row '{table}.{row}' has no column '{column}'", key=where,
@@ -270,7 +275,8 @@ class Tables:
         if len(parts) == 3:
             return self.value(*parts)
         raise TemplateError(f"bad data reference '{ref}'", key=str(ref),
-                            hint="write drugs.<drug>.<column>, <group>.<key> or <group>.<row>.<column>")
+                            hint="write drugs.<drug>.<column>, <group>.<key> or "
+                                 "<group>.<row>.<column>")
 
     # -- sources --------------------------------------------------------------------------------
     @property
@@ -312,9 +318,10 @@ def load_tables(extra_dirs: Sequence[Path | str] = ()) -> Tables:
     """The built-in tables merged with each extra folder's ``*.yaml``, later folders overriding.
 
     An extra folder is a data folder, or a template folder whose ``data/`` subfolder is read instead
-    (``psyq.bank.data_dirs`` passes the data folders themselves).  Within one folder a drug, group key or source may be
-    defined once; a later folder overrides single columns of a drug (or keys of a group) and may add
-    new ones.  Results are cached per list of folders (see :func:`clear_cache`).
+    (``psyq.bank.data_dirs`` passes the data folders themselves).  Within one folder a drug, a
+    group key or a source may be defined once; a later folder overrides single columns of a drug
+    (or keys of a group) and may add new ones.  Results are cached per list of folders
+    (see :func:`clear_cache`).
     """
     dirs = []
     for d in extra_dirs:
@@ -360,7 +367,7 @@ class _Merged:
     def __init__(self) -> None:
         self.sources: dict[str, Source] = {}
         self.drugs: dict[str, dict[str, _Pending]] = {}
-        self.meta: dict[str, dict[str, Any]] = {}  # drug -> meta fields with (value, file, line, key)
+        self.meta: dict[str, dict[str, Any]] = {}  # drug -> field -> (value, file, line)
         self.constants: dict[str, dict[str, _Pending | dict[str, _Pending]]] = {}
 
     def finish(self) -> Tables:
@@ -413,14 +420,14 @@ class _Folder:
         for path in files:
             self._load_file(path, merged)
 
-    # -- one file -----------------------------------------------------------------------------------
+    # -- one file ------------------------------------------------------------------------------
     def _load_file(self, path: Path, merged: _Merged) -> None:
         file = str(path)
         data = yamlsafe.load(path)
         if data is None:
             return
         if not isinstance(data, yamlsafe.Mapping):
-            raise TemplateError("a data file must be a mapping with sources:, drugs: and/or constants:",
+            raise TemplateError("a data file must be a mapping with sources:, drugs:, constants:",
                                 file=file, line=getattr(data, "line", 1))
         for key in data:
             if key not in _TOP_KEYS:
@@ -454,7 +461,8 @@ class _Folder:
                     raise TemplateError("a source needs cite:", file=file, line=m.line, key=key,
                                         hint='cite: "Author A et al. Journal Year;Vol:Pages"')
                 src = Source(sid, _text(m["cite"], file, m.line_of("cite"), f"{key}.cite"),
-                             url=_opt_text(m, "url", file, key), note=_opt_text(m, "note", file, key))
+                             url=_opt_text(m, "url", file, key),
+                             note=_opt_text(m, "note", file, key))
             self.sources[sid] = (src, file)
             merged.sources[sid] = src
 
@@ -465,7 +473,8 @@ class _Folder:
             _check_name(drug, file, line, key, "drug key")
             if drug in self.drug_files:
                 raise TemplateError(f"drug '{drug}' is defined twice in this folder", file=file,
-                                    line=line, key=key, hint=f"it is already in {self.drug_files[drug]}")
+                                    line=line, key=key,
+                                    hint=f"it is already in {self.drug_files[drug]}")
             self.drug_files[drug] = file
             m = _mapping(entry, file, block, drug, key)
             meta = merged.meta.setdefault(drug, {"_where": (file, m.line)})
@@ -511,14 +520,16 @@ class _Folder:
                     row[col] = _value(craw, entry, col, file, ckey, column=col)
                 if not row:
                     raise TemplateError(f"'{group}.{name}' is empty", file=file, line=eline,
-                                        key=ekey, hint="give {value: ..., unit: ..., source: ..., tag: ...} or columns")
+                                        key=ekey, hint="give {value:, unit:, source:, tag:} "
+                                                       "or columns of such values")
                 rows[name] = row
 
 
 # ------------------------------------------------------------------------------------------------
 # Checking one entry
 
-def _mapping(obj: Any, file: str, parent: Any, key: Any, path: str | None = None) -> yamlsafe.Mapping:
+def _mapping(obj: Any, file: str, parent: Any, key: Any,
+             path: str | None = None) -> yamlsafe.Mapping:
     if not isinstance(obj, yamlsafe.Mapping):
         raise TemplateError("expected a mapping here", file=file,
                             line=yamlsafe.line_of(parent, key), key=path or str(key),
@@ -603,7 +614,8 @@ def _value(raw: Any, parent: yamlsafe.Mapping, name: str, file: str, path: str,
     tag = m["tag"]
     if tag not in TAGS:
         raise TemplateError(f"unknown tag {tag!r}", file=file, line=m.line_of("tag"),
-                            key=f"{path}.tag", hint="V (checked), M (quoted, unchecked) or D (derived)")
+                            key=f"{path}.tag",
+                            hint="V (checked), M (quoted, unchecked) or D (derived)")
     source_id = m["source"]
     if not isinstance(source_id, str) or not _SOURCE_ID.match(source_id):
         raise TemplateError(f"source must be a source id, got {source_id!r}", file=file,
