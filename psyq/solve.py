@@ -57,7 +57,7 @@ class Compiled:
         return list(reversed(chain))
 
 
-_CACHE: dict[tuple[str, str], Compiled] = {}
+_CACHE: dict[tuple[str, str, frozenset | None], Compiled] = {}
 
 
 @contextlib.contextmanager
@@ -83,17 +83,20 @@ def _time_limit(seconds: int, what: str, file: str):
         signal.signal(signal.SIGALRM, old)
 
 
-def compile_template(template: Template) -> Compiled:
-    key = (template.id, template.content_hash)
+def compile_template(template: Template, known: frozenset[str] | None = None) -> Compiled:
+    """Solve the template's relations once for every symbol not in ``known`` (default: the drawn
+    givens).  A different ``known`` set serves figures (e.g. occupancy against concentration when
+    the problem asked for the concentration)."""
+    key = (template.id, template.content_hash, known)
     cached = _CACHE.get(key)
     if cached is not None:
         return cached
-    compiled = _compile(template)
+    compiled = _compile(template, known)
     _CACHE[key] = compiled
     return compiled
 
 
-def _compile(t: Template) -> Compiled:
+def _compile(t: Template, known_names: frozenset[str] | None = None) -> Compiled:
     import sympy as sp
 
     syms = {}
@@ -104,7 +107,7 @@ def _compile(t: Template) -> Compiled:
     for lhs, rhs, text in t.relations:
         equations.append((sp.Eq(E.to_sympy(lhs, syms), E.to_sympy(rhs, syms), evaluate=False), text,
                           E.free_symbols(lhs) | E.free_symbols(rhs), lhs))
-    known = set(t.givens)
+    known = set(t.givens) if known_names is None else set(known_names)
     remaining = [n for n in t.symbols if n not in known]
     used = [False] * len(equations)
     steps: list[Step] = []
