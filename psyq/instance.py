@@ -198,13 +198,14 @@ def _to_display_factor(template: Template, name: str) -> float:
     return units.convert(1.0, units.unit(sym.unit), units.unit(sym.display_unit))
 
 
-def _table_values(template: Template, p: Param, rows: list[str]) -> list[float]:
+def _table_values(template: Template, p: Param, rows: list[str]) -> list[tuple[float, float, float]]:
+    """(value, low, high) per row, converted to the parameter's unit."""
     from psyq import units
 
     tables = _tables(template)
     target = _param_unit(template, p)
     out = []
-    cache: dict[str, float] = {}
+    cache: dict[str, tuple[float, float, float]] = {}
     for row in rows:
         if row not in cache:
             try:
@@ -212,10 +213,17 @@ def _table_values(template: Template, p: Param, rows: list[str]) -> list[float]:
             except PsyqError as exc:
                 raise TemplateError(f"table lookup failed: {exc.message}", file=template.path,
                                     key=f"params.{p.name}", hint=exc.hint) from None
-            value = float(dv.value)
+            factor = 1.0
             if target and dv.unit and dv.unit != target:
-                value = units.convert(value, units.unit(dv.unit), units.unit(target))
-            cache[row] = value
+                factor = units.convert(1.0, units.unit(dv.unit), units.unit(target))
+            value = float(dv.value)
+            low = float(dv.low) if dv.low is not None else value
+            high = float(dv.high) if dv.high is not None else value
+            if p.range is not None and dv.low is None:
+                raise TemplateError(f"table value {p.table}.{row}.{p.column} has no low..high range",
+                                    file=template.path, key=f"params.{p.name}.range",
+                                    hint="use scale: [a, b] instead, or add low/high to the table")
+            cache[row] = (value * factor, low * factor, high * factor)
         out.append(cache[row])
     return out
 
@@ -257,9 +265,15 @@ def _draw(template: Template, seeds, attempts, pinned: Mapping[str, Any]):
             raw = np.full(n, float(p.value))
         elif p.kind == "table":
             rows = categorical[p.row] if p.row in categorical else [p.row] * n
-            raw = np.array(_table_values(template, p, rows))
+            found = np.array(_table_values(template, p, rows)).reshape(n, 3)
+            raw = found[:, 0]
             if p.scale is not None:
                 raw = raw * draws.scale_loguniform(u, p.scale[0], p.scale[1])
+            elif p.range == "uniform":
+                raw = found[:, 1] + (found[:, 2] - found[:, 1]) * u
+            elif p.range == "loguniform":
+                raw = np.array([draws.scale_loguniform(float(ui), lo, hi)
+                                for ui, lo, hi in zip(u, found[:, 1], found[:, 2])])
         else:  # expr
             env = {**numeric}
             raw = np.asarray(E.evaluate_array(p.expr, env), dtype=np.float64) * np.ones(n)

@@ -34,8 +34,8 @@ TOP_KEYS = {
 }
 PART_KEYS = {"id", "ask", "prompt", "unit", "sigfigs", "tolerance", "rule", "hints",
              "misconceptions", "unattainable_if", "explain", "insight", "points"}
-PARAM_KEYS = set(DRAW_KINDS) | {"row", "column", "scale", "sigfigs", "decimals", "hidden", "unit",
-                                "note"}
+PARAM_KEYS = set(DRAW_KINDS) | {"row", "column", "scale", "range", "sigfigs", "decimals", "hidden",
+                                "unit", "note"}
 SYMBOL_KEYS = {"unit", "meaning", "min", "max", "display_unit", "positive"}
 
 
@@ -63,6 +63,7 @@ class Param:
     row: str | None = None  # a categorical param's name, or a literal row key
     column: str | None = None
     scale: tuple[float, float] | None = None  # log-uniform factor around a table value
+    range: str | None = None  # draw uniform|loguniform within the table value's low..high
     expr: E.Node | None = None
     value: Any = None
     sigfigs: int | None = None
@@ -442,6 +443,13 @@ def _params(ctx: _Ctx, node: Any, data: Mapping, symbols: dict[str, Symbol]) -> 
                 if not 0 < a <= b:
                     raise ctx.error("scale factors must be positive and ordered", spec, "scale", path)
                 kw["scale"] = (a, b)
+            if "range" in spec:
+                if spec["range"] not in ("uniform", "loguniform"):
+                    raise ctx.error("range is uniform or loguniform (draw within the table's low..high)",
+                                    spec, "range", path)
+                if "scale" in spec:
+                    raise ctx.error("give scale or range, not both", spec, "range", path)
+                kw["range"] = spec["range"]
         elif kind == "expr":
             if not isinstance(spec["expr"], str):
                 raise ctx.error("expr must be text", spec, "expr", path)
