@@ -269,8 +269,8 @@ class _Builder:
 
     def call(self, node: ast.Call, depth: int) -> Call:
         if not isinstance(node.func, ast.Name):
-            raise _fail("only ln, log10, log2, exp, sqrt, abs, min, max may be called",
-                        self.text, self.pos(node))
+            raise _fail("this call is not allowed", self.text, self.pos(node),
+                        hint="only ln, log10, log2, exp, sqrt, abs, min, max may be called")
         func = node.func.id
         if func == "log":
             raise _fail("'log' is ambiguous", self.text, self.pos(node),
