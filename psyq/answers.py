@@ -84,6 +84,9 @@ def parse_answer(text: str) -> ParsedAnswer:
     value = E.evaluate(node, text=text)
     number_text = E.single_literal(node)
     unit = None
+    if "%" in unit_part and unit_part.strip() != "%":
+        raise _fail("a percent sign must stand alone after the number", text,
+                    unit_start + unit_part.index("%"), hint="e.g. 80 %")
     if unit_part.strip():
         from psyq import units
 

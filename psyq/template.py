@@ -179,7 +179,10 @@ class _Ctx:
     def error(self, message: str, container: Any = None, key: Any = None, path: str = "",
               hint: str | None = None) -> TemplateError:
         line = line_of(container, key) if container is not None else None
-        full_key = path if key is None else (f"{path}.{key}" if path else str(key))
+        if key is None or isinstance(key, int):  # a list index is already part of ``path``
+            full_key = path
+        else:
+            full_key = f"{path}.{key}" if path else str(key)
         return TemplateError(message, file=self.file, line=line, key=full_key or None, hint=hint)
 
 
@@ -640,12 +643,18 @@ def _figure(ctx, node, data, symbols, value_names) -> Figure | None:
 
 
 def _check_placeholders(ctx, text: str, names: set[str], data, key) -> None:
-    cleaned = text.replace("{{", "").replace("}}", "")
+    cleaned = text.replace("{{", "  ").replace("}}", "  ")
     for m in re.finditer(r"\{[^}]*\}?", cleaned):
         token = m.group(0)
         pm = PLACEHOLDER.fullmatch(token)
+        problem = None
         if not pm:
-            raise ctx.error(f"placeholder {token} is malformed", data, key, hint="write {Ki} or {Ki.value}; {{ for a literal brace")
-        if pm.group(1) not in names:
-            raise ctx.error(f"placeholder {{{pm.group(1)}}} names no symbol or parameter", data, key,
-                            hint="known: " + ", ".join(sorted(names)))
+            problem = (f"placeholder {token} is malformed", "write {Ki} or {Ki.value}; {{ for a literal brace")
+        elif pm.group(1) not in names:
+            problem = (f"placeholder {{{pm.group(1)}}} names no symbol or parameter",
+                       "known: " + ", ".join(sorted(names)))
+        if problem:
+            line = line_of(data, key)
+            if line and "\n" in text:  # a block scalar starts on the line after its key
+                line += 1 + cleaned.count("\n", 0, m.start())
+            raise TemplateError(problem[0], file=ctx.file, line=line, key=key, hint=problem[1])

@@ -1,0 +1,117 @@
+"""Loading templates: every error names the file, the line and the key, and says how to fix it;
+hostile templates are refused quickly."""
+
+import time
+
+import pytest
+
+from psyq import bank
+from psyq.errors import TemplateError
+from psyq.instance import generate
+from psyq.template import load_template, loads_template
+
+GOOD = (bank.builtin_dir() / "occupancy" / "occupancy-from-ki.yaml").read_text()
+
+
+def broken(old: str, new: str) -> str:
+    assert old in GOOD, old
+    return GOOD.replace(old, new, 1)
+
+
+def line_of(text: str, fragment: str) -> int:
+    return text.splitlines().index(next(line for line in text.splitlines() if fragment in line)) + 1
+
+
+@pytest.mark.parametrize("old, new, key, fragment", [
+    ("id: occupancy-from-ki", "id: Occupancy From Ki", "id", "lowercase"),
+    ("  - occ = C/(C + Ki)", "  - occ = C/(C + Kx)", "relations[0]", "unknown name 'Kx'"),
+    ("  - occ = C/(C + Ki)", "  - occ == C/(C + Ki)", "relations[0]", "one equation"),
+    ("    ask: occ", "    ask: occupancy", "parts[0].ask", "not a symbol"),
+    ("  ratio: {loguniform: [0.25, 30], hidden: true}", "  ratio: {loguniform: [30, 0.25], hidden: true}",
+     "params.ratio.loguniform", "smaller"),
+    ("  ratio: {loguniform: [0.25, 30], hidden: true}", "  ratio: {lognormal: [0.25, 30], hidden: true}",
+     "params.ratio.lognormal", "unknown key"),
+    ("    unit: \"%\"", "    unit: \"nmo\"", "parts[0].unit", "unknown unit"),
+    ("        expr: \"Ki/(C + Ki)\"", "        expr: \"__import__('os').system('x')\"",
+     "parts[0].misconceptions[0].expr", "not allowed"),
+    ("  - \"abs(occ - 0.5) > 0.04\"", "  - \"abs(occ - 0.5)\"", "constraints[0]", "compare"),
+    ("In a patient the free", "In a {patient} the free", "text", "{patient}"),
+])
+def test_errors_name_file_line_and_key(tmp_path, old, new, key, fragment):
+    text = broken(old, new)
+    path = tmp_path / "t.yaml"
+    path.write_text(text)
+    with pytest.raises(TemplateError) as info:
+        load_template(path)
+    err = info.value
+    message = str(err)
+    assert str(path) in message
+    assert err.key == key, message
+    assert fragment in message
+    assert err.line == line_of(text, new.strip()), message
+
+
+def test_missing_key_says_how_to_fix():
+    text = GOOD.replace("sources:", "references:")
+    with pytest.raises(TemplateError) as info:
+        loads_template(text, file="x.yaml")
+    assert "unknown key 'references'" in str(info.value) or "sources" in str(info.value)
+
+
+def test_line_number_is_exact_for_a_bad_relation(tmp_path):
+    text = broken("  - occ = C/(C + Ki)", "  - occ = C/(C + 2**Kx)")
+    with pytest.raises(TemplateError) as info:
+        loads_template(text, file="t.yaml")
+    assert info.value.line == line_of(text, "occ = C/(C + 2**Kx)")
+
+
+@pytest.mark.parametrize("text, fragment", [
+    ("a: &x [1]\nb: *x\n", "anchor"),
+    ("a: 1\na: 2\n", "duplicate key"),
+    ("[" * 100 + "]" * 100, "nested too deeply"),
+    ("id: [unclosed\n", "invalid YAML"),
+    ("!!python/object/apply:os.system ['ls']\n", "invalid YAML"),
+    ("just text", "mapping"),
+])
+def test_hostile_yaml_is_refused_quickly(text, fragment):
+    start = time.perf_counter()
+    with pytest.raises(TemplateError) as info:
+        loads_template(text, file="evil.yaml")
+    assert time.perf_counter() - start < 1.0
+    assert fragment in str(info.value)
+
+
+def test_billion_laughs_is_refused():
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(8))
+    start = time.perf_counter()
+    with pytest.raises(TemplateError, match="anchor|alias"):
+        loads_template(bomb)
+    assert time.perf_counter() - start < 1.0
+
+
+def test_runaway_exponent_in_a_relation_is_refused():
+    text = broken("  - occ = C/(C + Ki)", "  - occ = C^99999/(C + Ki)")
+    with pytest.raises(TemplateError, match="too large"):
+        loads_template(text)
+
+
+def test_unsatisfiable_constraints_are_a_clear_error():
+    text = broken('  - "abs(occ - 0.5) > 0.04"', '  - "occ > 2"')
+    tpl = loads_template(text, file="t.yaml")
+    with pytest.raises(TemplateError) as info:
+        generate(tpl, 1)
+    assert "cannot satisfy the constraints" in str(info.value)
+    assert info.value.key == "constraints"
+
+
+def test_a_symbol_that_nothing_determines():
+    text = broken("  occ: {unit: fraction,", "  extra: {unit: nM, meaning: nothing}\n  occ: {unit: fraction,")
+    with pytest.raises(TemplateError, match="neither drawn"):
+        loads_template(text)
+
+
+def test_the_bank_loads():
+    for e in bank.entries():
+        t = load_template(e.path)
+        assert t.id == e.id and t.sources and t.parts
