@@ -218,7 +218,7 @@ def _check_unit(text: str, unit_text: str, what: str) -> None:
 def _ends(rule: Rule, result: RuleResult) -> tuple[bool, bool] | None:
     if result.interval is None:
         return None
-    if rule.name == "relative":
+    if rule.name in ("relative", "absolute"):  # STACK's 1e-9 margin: the ends are accepted
         return (True, True)
     if rule.name == "decimals":  # round half away from zero: [r − h, r + h) for r ≥ 0
         return (True, False) if result.interval[0] + result.interval[1] >= 0 else (False, True)

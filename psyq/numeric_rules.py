@@ -518,10 +518,11 @@ def num_relative(s_text: str, t: Number, tol: Number | None = 0.05) -> RuleResul
 
 
 def num_absolute(s_text: str, t: Number, tol: Number | None = 0.05) -> RuleResult:
-    """STACK NumAbsolute: accept iff |s − t| < |tol| (strict), with a margin of 1e-9·|tol| for float noise.
+    """STACK NumAbsolute: accept iff |s − t| < |tol|·(1 + 1e-9), or s = t.  Default tol 0.05 (absolute).
 
-    STACK's margin is an absolute 1e-9; psyq makes it relative to the tolerance (so that a tolerance
-    of 1e-10 M means what it says) and always accepts s = t.  Default tol 0.05, absolute, as STACK.
+    The comparison is strict but the margin makes the ends t ± |tol| accepted (1.05 passes for t = 1,
+    tol = 0.05, as in STACK).  STACK's margin is an absolute 1e-9; psyq makes it relative to the
+    tolerance, so that a tolerance of 1e-10 M means what it says.
     """
     try:
         tol_d = _tolerance(tol)
@@ -686,10 +687,11 @@ def num_sigfigs(s_text: str, t: Number | None, n: int | str | Sequence[int] | No
     return _sigfig_core(low, high, s.value, t_d, n_, m_)
 
 
-def sigfigs_strict(s_text: str, n: int | str) -> RuleResult:
+def sigfigs_strict(s_text: str, n: int | str, t: Number | None = None) -> RuleResult:
     """STACK SigFigsStrict: accept iff exactly ``n`` significant figures are written (the lower count).
 
-    The value is not checked, and a unit after the number is ignored.  "100" has exactly 1 significant
+    The value is not checked (``t`` is accepted and ignored, as STACK ignores the teacher's answer),
+    and a unit after the number is ignored.  "100" has exactly 1 significant
     figure here (``SF_AMBIGUOUS`` for 2 or 3); write "1.00e2" for 3.
     """
     try:
@@ -847,15 +849,6 @@ def _numeric_test(rule: str, digits: tuple[int, int, int], s: Decimal, t: Decima
                       message="" if ok else "The value is outside the tolerance.")
 
 
-def _scale_interval(interval: tuple[float, float] | None, factor: float) -> tuple[float, float] | None:
-    """An interval in SI base units expressed in the unit with ``factor`` (decimal division: 0.2625, not 0.26249…)."""
-    if interval is None:
-        return None
-    f = Decimal(repr(float(factor)))
-    return tuple(_float(_CTX.divide(Decimal(repr(x)), f)) if math.isfinite(x) else x / float(factor)
-                 for x in interval)  # type: ignore[return-value]
-
-
 def units_rule(student_text: str, teacher_text: str, rule: str = "sigfigs", option: object = None,
                strict: bool = False) -> RuleResult:
     """STACK's Units answer tests: split number and unit, convert compatible units, apply ``rule``.
@@ -870,9 +863,10 @@ def units_rule(student_text: str, teacher_text: str, rule: str = "sigfigs", opti
     2. the numeric test on the numbers as written; if the units are the same (``m/s/s`` ≡ ``m/s^2``),
        that result is final (``UNITS_MATCH``);
     3. otherwise, different dimensions → rejected, ``UNITS_INCOMPATIBLE`` (plus ``UNITS_RIGHT_NUMBER`` if
-       step 2 passed); same dimensions → both converted to SI base units and tested again
-       (``UNITS_COMPATIBLE``): that verdict stands, except with ``strict=True``, which rejects
-       (``UNITS_NOT_AS_ASKED``).  Written significant figures always come from the student's text.
+       step 2 passed); same dimensions → the student's value is converted to the teacher's unit and
+       tested again (``UNITS_COMPATIBLE``): that verdict stands, except with ``strict=True``, which
+       rejects (``UNITS_NOT_AS_ASKED``); if only step 2 passed, ``UNITS_RIGHT_NUMBER`` ("right
+       number, wrong unit").  Written significant figures always come from the student's text.
 
     ``interval`` is given in the teacher's unit.
     """
@@ -983,12 +977,13 @@ def units_rule(student_text: str, teacher_text: str, rule: str = "sigfigs", opti
                    f"the answer is {t_unit.describe_dims()} (a unit like {t_unit_text}).")
         return RuleResult(False, notes, None, written, msg)
 
-    # Compatible units: convert both (and an absolute tolerance) to SI base units and test again.
+    # Compatible units: convert the student's value to the teacher's unit and test again.  (STACK
+    # converts both to SI base units; the same for tolerances, but for significant figures a
+    # non-decimal factor such as h -> s would move the rounding grid away from the teacher's unit.)
     fs = _as_decimal(s_unit.factor, "unit factor")
     ft = _as_decimal(t_unit.factor, "unit factor")
-    base_opt = _CTX.multiply(opt, ft) if rule == "absolute" else opt  # type: ignore[arg-type]
-    second = _numeric_test(rule, digits, _CTX.multiply(s_val, fs), _CTX.multiply(t_val, ft), base_opt)
-    interval = _scale_interval(second.interval, float(t_unit.factor))
+    second = _numeric_test(rule, digits, _CTX.divide(_CTX.multiply(s_val, fs), ft), t_val, opt)
+    interval = second.interval
     if second.accepted:
         if strict:
             return RuleResult(False, second.notes + ("UNITS_COMPATIBLE", "UNITS_NOT_AS_ASKED"), interval, written,
