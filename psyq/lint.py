@@ -101,6 +101,7 @@ def lint_template(template, *, seeds: int = DEFAULT_SEEDS) -> list[Finding]:
             first_bad[check] = (seed, message)
 
     mis_hits: dict[tuple[str, str], int] = {}
+    mis_seen: dict[tuple[str, str], int] = {}  # attainable instances of the part (the denominator)
     mis_first: dict[tuple[str, str], int] = {}
     for inst in instances:
         seed = inst.seed
@@ -141,6 +142,7 @@ def lint_template(template, *, seeds: int = DEFAULT_SEEDS) -> list[Finding]:
             for m in part.misconceptions:
                 key = (part.id, m.name)
                 mis_hits.setdefault(key, 0)
+                mis_seen[key] = mis_seen.get(key, 0) + 1
                 if m.value is not None and math.isfinite(m.value) and not within(m.value, part.value, part.rtol, part.atol):
                     mis_hits[key] += 1
                 else:
@@ -148,7 +150,7 @@ def lint_template(template, *, seeds: int = DEFAULT_SEEDS) -> list[Finding]:
     for check, (seed, message) in sorted(first_bad.items(), key=lambda kv: kv[1][0]):
         add(check, message, seed)
     for (pid, name), hits in mis_hits.items():
-        rate = hits / len(instances)
+        rate = hits / mis_seen[(pid, name)]
         if rate < MISCONCEPTION_DISTINCT:
             add(f"part {pid} misconception {name}",
                 f"distinguishable from the answer in only {rate:.1%} of seeds (needs {MISCONCEPTION_DISTINCT:.0%})",
