@@ -19,7 +19,8 @@ from psyq import expr as E
 from psyq.errors import TemplateError
 from psyq.template import Template
 
-SOLVE_SECONDS = 10  # a template whose relations sympy cannot solve in this time is refused
+SOLVE_SECONDS = 3  # a template whose relations sympy cannot solve in this time is refused
+# (real templates solve in milliseconds; a hostile system of coupled polynomials can run for ever)
 
 
 @dataclass
@@ -127,7 +128,7 @@ def _compile(t: Template, known_names: frozenset[str] | None = None) -> Compiled
                 u = unknown[0]
                 rearranged = not (isinstance(lhs, E.Sym) and lhs.name == u)
                 if rearranged:
-                    sols = sp.solve(eq, syms[u])
+                    sols = _solve(sp, eq, syms[u], text, t)
                 else:
                     sols = [eq.rhs]
                 if not sols:
@@ -147,7 +148,8 @@ def _compile(t: Template, known_names: frozenset[str] | None = None) -> Compiled
                 raise TemplateError("no relation determines " + ", ".join(remaining), file=t.path,
                                     key="relations",
                                     hint="add a relation for each unknown, or draw it under params")
-            sol = sp.solve([e for e, _ in open_eqs], [syms[n] for n in remaining], dict=True)
+            sol = _solve(sp, [e for e, _ in open_eqs], [syms[n] for n in remaining],
+                         "; ".join(tx for _, tx in open_eqs), t, dict=True)
             if not sol:
                 raise TemplateError("the relations cannot be solved for " + ", ".join(remaining),
                                     file=t.path, key="relations")
@@ -161,6 +163,20 @@ def _compile(t: Template, known_names: frozenset[str] | None = None) -> Compiled
             remaining = []
             used = [True] * len(equations)
     return Compiled(t, syms, steps)
+
+
+def _solve(sp, equations, unknowns, text: str, t: Template, **kw):
+    """sympy.solve, with its failures turned into a template error that names the relation."""
+    try:
+        return sp.solve(equations, unknowns, **kw)
+    except TemplateError:
+        raise
+    except TimeoutError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - sympy raises many kinds (NotImplementedError, …)
+        raise TemplateError(f"sympy cannot solve '{text}' for {unknowns}: {type(exc).__name__}",
+                            file=t.path, key="relations",
+                            hint="rewrite the relation so the unknown can be isolated") from None
 
 
 def _make_step(u: str, text: str, sols: list, rearranged: bool, syms: dict, t: Template) -> Step:

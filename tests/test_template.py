@@ -115,3 +115,46 @@ def test_the_bank_loads():
     for e in bank.entries():
         t = load_template(e.path)
         assert t.id == e.id and t.sources and t.parts
+
+
+def _coupled(relations: str, symbols: str, params: str) -> str:
+    return f"""
+id: hostile-solve
+title: t
+family: test
+text: "x"
+symbols:
+{symbols}
+relations:
+{relations}
+params:
+{params}
+parts:
+  - id: a
+    ask: a
+    prompt: a?
+    misconceptions:
+      - {{name: m1, expr: "C", feedback: f}}
+      - {{name: m2, expr: "K", feedback: f}}
+sources: [test]
+"""
+
+
+def test_relations_sympy_cannot_finish_are_refused_quickly():
+    syms = "\n".join(f"  {n}: {{unit: fraction, meaning: {n}}}" for n in "abcdCK")
+    rels = "\n".join(f"  - {r}" for r in ["C = a^3 + b^2*c + d", "K = b^3 + c^2*a + d*a",
+                                          "C*K = c^3 + a*b*d + a", "C + K = d^3 + a*b*c"])
+    tpl = loads_template(_coupled(rels, syms, "  C: {uniform: [1, 2]}\n  K: {uniform: [1, 2]}"))
+    start = time.perf_counter()
+    with pytest.raises(TemplateError) as info:
+        generate(tpl, 1)
+    assert time.perf_counter() - start < 6
+    assert "took longer" in str(info.value) and info.value.key == "relations"
+
+
+def test_relations_sympy_cannot_solve_are_a_clear_error():
+    syms = "  a: {unit: fraction, meaning: a}\n  C: {unit: fraction, meaning: C}\n  K: {unit: fraction, meaning: K}"
+    tpl = loads_template(_coupled("  - C = exp(a)*a^3 + ln(a)*a^2 + K", syms,
+                                  "  C: {uniform: [1, 2]}\n  K: {uniform: [1, 2]}"))
+    with pytest.raises(TemplateError, match="cannot solve"):
+        generate(tpl, 1)
