@@ -40,7 +40,7 @@ class Sequence(list):
         return lines[index] if 0 <= index < len(lines) else self.line
 
 
-def _make_loader(file: str):
+def _make_loader(file: str, *, text_scalars: bool = False, duplicates: str = "error"):
     class _Loader(yaml.SafeLoader):
         pass
 
@@ -80,6 +80,11 @@ def _make_loader(file: str):
                                     line=key_node.start_mark.line + 1)
             key = str(key)
             if key in result:
+                if duplicates == "keep-first":
+                    # the caller decides what a repeated key means; remember every line it was on
+                    dups = result.__dict__.setdefault("duplicates", {})
+                    dups.setdefault(key, [result.key_lines[key]]).append(key_node.start_mark.line + 1)
+                    continue
                 raise TemplateError("duplicate key", file=file, line=key_node.start_mark.line + 1,
                                     key=key, hint="each key may appear once in a mapping")
             result[key] = self.construct_object(value_node, deep=True)
@@ -100,11 +105,22 @@ def _make_loader(file: str):
     # Dates stay text: a due date is shown, not computed with, and timestamps differ by timezone.
     _Loader.add_constructor("tag:yaml.org,2002:timestamp",
                             lambda self, node: self.construct_scalar(node))
+    if text_scalars:
+        # Answers keep their text as written ("0.80" has two significant figures, 0.8 has one).
+        for tag in ("int", "float", "bool", "null", "binary"):
+            _Loader.add_constructor(f"tag:yaml.org,2002:{tag}",
+                                    lambda self, node: self.construct_scalar(node))
     return _Loader
 
 
-def loads(text: str | bytes, file: str = "<text>") -> Any:
-    """Parse YAML text with line-aware mappings; errors are TemplateErrors naming file and line."""
+def loads(text: str | bytes, file: str = "<text>", *, text_scalars: bool = False,
+          duplicates: str = "error") -> Any:
+    """Parse YAML text with line-aware mappings; errors are TemplateErrors naming file and line.
+
+    ``text_scalars=True`` keeps every scalar as the text written (no ints, floats, booleans or
+    nulls; an empty value is ``""``).  ``duplicates="keep-first"`` keeps the first of repeated keys
+    and records ``{key: [lines…]}`` in the mapping's ``duplicates`` attribute instead of failing.
+    """
     if isinstance(text, bytes):
         if len(text) > MAX_BYTES:
             raise TemplateError(f"file is too large ({len(text)} bytes; at most {MAX_BYTES})", file=file)
@@ -117,7 +133,8 @@ def loads(text: str | bytes, file: str = "<text>") -> Any:
     if len(text) > MAX_BYTES:
         raise TemplateError(f"file is too large ({len(text)} characters; at most {MAX_BYTES})", file=file)
     try:
-        return yaml.load(text, Loader=_make_loader(file))  # noqa: S506 - SafeLoader subclass
+        loader = _make_loader(file, text_scalars=text_scalars, duplicates=duplicates)
+        return yaml.load(text, Loader=loader)  # noqa: S506 - SafeLoader subclass
     except TemplateError:
         raise
     except yaml.MarkedYAMLError as exc:

@@ -1,0 +1,73 @@
+"""Per-student seeds without a database: HMAC-SHA256(secret, assignment id ‖ student id ‖ item index).
+
+The derivation, exactly (stable across psyq versions; tests pin it with golden values)::
+
+    message = UTF-8(assignment id) ‖ 0x00 ‖ UTF-8(student id) ‖ 0x00 ‖ ASCII(item index, decimal, from 1)
+    digest  = HMAC-SHA256(key = UTF-8(secret), message)
+    seed    = (first 8 bytes of digest, read as a big-endian unsigned integer) >> 1      # 0 ≤ seed < 2^63
+
+The 0x00 byte separates the fields (ids cannot contain it), so ("ab", "c") and ("a", "bc") differ.
+Student ids are used as written after Unicode NFC normalisation and trimming of surrounding spaces.
+
+The secret comes from an environment variable (``PSYQ_SECRET`` unless ``--secret-env`` names
+another).  Without one the key is the empty string: seeds then follow from the assignment and the
+student alone, and anyone with psyq can compute every student's variant and key — fine for practice,
+not for summative work.  See docs/homework.md, "Trust model".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import unicodedata
+
+DEFAULT_SECRET_ENV = "PSYQ_SECRET"
+STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$")
+ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+NO_SECRET_WARNING = (
+    "${var} is not set: every student's variant follows from the assignment and student ids alone, "
+    "so students can compute each other's keys. Fine for practice; for graded work set ${var} in "
+    "an instructor-controlled pipeline (docs/homework.md, 'Trust model')."
+)
+
+
+def normalise_id(student_id: str) -> str:
+    return unicodedata.normalize("NFC", student_id).strip()
+
+
+def item_seed(secret: str | bytes | None, assignment_id: str, student_id: str, item_index: int) -> int:
+    """The seed of item ``item_index`` (1-based) of an assignment for one student.
+
+    >>> item_seed("s3cret", "hw1", "alice", 1) == item_seed("s3cret", "hw1", "alice", 1)
+    True
+    """
+    if item_index < 1:
+        raise ValueError("item indices start at 1")
+    key = secret.encode("utf-8") if isinstance(secret, str) else (secret or b"")
+    message = b"\x00".join([assignment_id.encode("utf-8"),
+                            normalise_id(student_id).encode("utf-8"),
+                            str(int(item_index)).encode("ascii")])
+    digest = hmac.new(key, message, hashlib.sha256).digest()
+    return int.from_bytes(digest[:8], "big") >> 1
+
+
+def student_seeds(secret: str | bytes | None, assignment_id: str, student_id: str,
+                  n_items: int) -> list[int]:
+    return [item_seed(secret, assignment_id, student_id, i) for i in range(1, n_items + 1)]
+
+
+def secret_from_env(var: str = DEFAULT_SECRET_ENV, environ=None) -> str | None:
+    """The secret held in environment variable ``var``; None when unset or empty."""
+    from psyq.errors import InputError
+
+    if not ENV_NAME.match(var or ""):
+        raise InputError(f"--secret-env '{var}' is not an environment variable name",
+                         hint="e.g. --secret-env PSYQ_SECRET")
+    value = (environ if environ is not None else os.environ).get(var, "")
+    return value if value.strip() else None
+
+
+def no_secret_warning(var: str) -> str:
+    return NO_SECRET_WARNING.replace("${var}", f"${var}")
