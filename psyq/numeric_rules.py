@@ -29,9 +29,10 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, ROUND_HALF_UP, Context, Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Sequence, Union
+from typing import TYPE_CHECKING
 
 from psyq.errors import InputError
 
@@ -49,7 +50,7 @@ STACK_NUM_TOL = Decimal("1e-9")
 # against another one at the other end of the range.
 _CTX = Context(prec=1200, Emax=100_000, Emin=-100_000, rounding=ROUND_HALF_UP)
 
-Number = Union[str, float, int, Decimal]
+Number = str | float | int | Decimal
 
 
 # --------------------------------------------------------------------------------------------------
@@ -76,7 +77,11 @@ class RuleResult:
 
     @property
     def note(self) -> str:
-        """The one tag that decided the verdict: the first problem found, else the last tag."""
+        """The one tag that decided the verdict: a unit problem first, else the first problem found,
+        else the last tag."""
+        for tag in self.notes:
+            if tag in _UNIT_PROBLEMS:
+                return tag
         for tag in self.notes:
             if tag not in _PASSING_TAGS:
                 return tag
@@ -124,6 +129,9 @@ STACK_NOTES: dict[str, str] = {
     "ATUnits_SO_wrong_units": "TOL_UNITS_INCOMPATIBLE",
 }
 
+_UNIT_PROBLEMS = frozenset({"UNITS_INCOMPATIBLE", "UNITS_MISSING", "UNITS_ONLY", "UNITS_NOT_AS_ASKED",
+                            "UNITS_RIGHT_NUMBER", "UNITS_TEACHER_MISSING", "UNITS_UNKNOWN",
+                            "TOL_UNITS_INCOMPATIBLE"})
 _PASSING_TAGS = frozenset({"ACC_OK", "SF_OK", "SF_WITHIN_RANGE", "DP_OK", "DIGITS_MATCH",
                            "UNITS_MATCH", "UNITS_COMPATIBLE"})
 
@@ -694,13 +702,8 @@ def sigfigs_strict(s_text: str, n: int | str, t: Number | None = None) -> RuleRe
     and a unit after the number is ignored.  "100" has exactly 1 significant
     figure here (``SF_AMBIGUOUS`` for 2 or 3); write "1.00e2" for 3.
     """
-    try:
-        if isinstance(n, bool):
-            raise ValueError
-        n_ = int(n) if isinstance(n, int) or (isinstance(n, str) and re.fullmatch(r"\s*[+-]?\d{1,4}\s*", n)) else None
-        if n_ is None or not 1 <= n_ <= MAX_DIGITS_OPTION:
-            raise ValueError
-    except ValueError:
+    n_ = _small_int(n)
+    if n_ is None or not 1 <= n_ <= MAX_DIGITS_OPTION:
         return _invalid("OPTION_INVALID", f"the required significant figures must be a positive integer, not {n!r}")
     try:
         number = read_number(s_text)
@@ -733,14 +736,22 @@ def _sci_example(number: WrittenNumber, n: int) -> str:
 # Decimal places (STACK NumDecPlaces, NumDecPlacesWrong)
 
 
-def _decplaces_option(n: int | str) -> int | RuleResult:
+def _small_int(n: object) -> int | None:
+    """An option that must be a whole number: an int, or text such as "3"; None for anything else."""
     if isinstance(n, bool):
-        n = "bool"  # type: ignore[assignment]
+        return None
+    if isinstance(n, int):
+        return n
     if isinstance(n, str) and re.fullmatch(r"\s*[+-]?\d{1,4}\s*", n):
-        n = int(n)
-    if not isinstance(n, int) or not 1 <= n <= MAX_EXPONENT:
+        return int(n)
+    return None
+
+
+def _decplaces_option(n: int | str) -> int | RuleResult:
+    n_ = _small_int(n)
+    if n_ is None or not 1 <= n_ <= MAX_EXPONENT:
         return _invalid("OPTION_INVALID", f"the number of decimal places must be a positive integer, not {n!r}")
-    return n
+    return n_
 
 
 def _decplaces_core(written_dp: int, s: Decimal, t: Decimal, n: int) -> RuleResult:
@@ -824,11 +835,11 @@ UNIT_RULES = ("sigfigs", "relative", "absolute", "decplaces")
 
 
 def _same_unit_text(a: str, b: str) -> bool:
-    norm = lambda u: re.sub(r"\s*([*/^()])\s*", r"\1", " ".join(u.split())).replace("*", " ")  # noqa: E731
+    norm = lambda u: re.sub(r"\s*([*/^()])\s*", r"\1", " ".join(u.split())).replace("*", " ")
     return norm(a) == norm(b)
 
 
-def _same_unit(a: "Unit", b: "Unit") -> bool:
+def _same_unit(a: Unit, b: Unit) -> bool:
     """Algebraically the same unit (m/s/s ≡ m/s², nmol/L ≡ nM), not merely convertible (g ≢ kg)."""
     return a.same_as(b)
 
@@ -908,7 +919,7 @@ def units_rule(student_text: str, teacher_text: str, rule: str = "sigfigs", opti
 
     from psyq import units as _units  # lazily: the unit registry is only needed here
 
-    def unit_of(text: str) -> "Unit":
+    def unit_of(text: str) -> Unit:
         return _units.parse_unit(text)
 
     t_unit: Unit | None = None
@@ -967,7 +978,9 @@ def units_rule(student_text: str, teacher_text: str, rule: str = "sigfigs", opti
     assert s_unit is not None and t_unit is not None
 
     if s_unit.dims != t_unit.dims:
-        notes = tuple(x for x in first.notes if x != "ACC_OK") + ("UNITS_INCOMPATIBLE",)
+        # A value in another dimension is neither inside nor outside the interval: keep only what was
+        # said about the digits (as STACK does), not ACC_OK / ACC_OUTSIDE.
+        notes = tuple(x for x in first.notes if x not in ("ACC_OK", "ACC_OUTSIDE")) + ("UNITS_INCOMPATIBLE",)
         if first.accepted:
             notes += ("UNITS_RIGHT_NUMBER",)
             msg = (f"Right number, but {s_unit_text} is {s_unit.describe_dims()} and the answer is "
@@ -1000,7 +1013,7 @@ def units_rule(student_text: str, teacher_text: str, rule: str = "sigfigs", opti
 # --------------------------------------------------------------------------------------------------
 # PrairieLearn's comparisons (grading_utils.py), for the side-by-side tables
 
-PLNumber = Union[str, float, int, complex]
+PLNumber = str | float | int | complex
 
 
 def _pl_value(x: PLNumber) -> float | complex:
@@ -1066,7 +1079,7 @@ def pl_relabs(s: PLNumber, t: PLNumber, rtol: float = 1e-2, atol: float = 1e-8) 
     return _pl_result(abs(sv - tv) <= width, (tv - width, tv + width))
 
 
-def _pl_windowed(s: PLNumber, t: PLNumber, eps_for: "callable") -> RuleResult:  # type: ignore[valid-type]
+def _pl_windowed(s: PLNumber, t: PLNumber, eps_for: Callable[[float], float]) -> RuleResult:
     vals = _pl_guard(s, t)
     if isinstance(vals, RuleResult):
         return vals
@@ -1089,7 +1102,7 @@ def pl_sigfig(s: PLNumber, t: PLNumber, digits: int = 2) -> RuleResult:
         if tv == 0 or not math.isfinite(tv):
             n = digits - 1
         else:
-            n = -int(math.floor(math.log10(abs(tv)))) + (digits - 1)
+            n = -math.floor(math.log10(abs(tv))) + (digits - 1)
         return 0.51 * 10.0 ** -n
 
     return _pl_windowed(s, t, eps_for)

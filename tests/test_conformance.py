@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 import re
 import sys
@@ -35,8 +36,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # when run as a script
     sys.path.insert(0, str(ROOT))
 
-from psyq.errors import InputError  # noqa: E402
-from psyq.numeric_rules import (  # noqa: E402
+from psyq.errors import InputError
+from psyq.numeric_rules import (
     STACK_NOTES,
     RuleResult,
     decimal_places,
@@ -104,7 +105,7 @@ def params(name: str, key) -> list:
 def doc_table(marker: str) -> list[dict[str, str]]:
     """Rows of the markdown table between ``<!-- marker -->`` and ``<!-- /marker -->`` in docs/grading.md."""
     text = GRADING_DOC.read_text(encoding="utf-8") if GRADING_DOC.is_file() else ""
-    m = re.search(rf"<!-- {re.escape(marker)} -->(.*?)<!-- /{re.escape(marker)} -->", text, re.S)
+    m = re.search(rf"<!-- {re.escape(marker)} -->(.*?)<!-- /{re.escape(marker)} -->", text, re.DOTALL)
     if not m:
         return []
     lines = [ln.strip() for ln in m.group(1).splitlines() if ln.strip().startswith("|")]
@@ -290,20 +291,17 @@ def _psyq_scalar(function: str, student: str, true: str, digits: int) -> bool | 
         t = float(true)
     except ValueError:
         return None  # complex: psyq grades real numbers only
+    if not math.isfinite(t):
+        return None  # psyq grades finite numbers only
     if function.endswith("_sf"):
-        return num_sigfigs(student, t, digits).accepted if t == t and abs(t) != float("inf") else None
-    return num_decplaces(student, t, digits).accepted if t == t and abs(t) != float("inf") else None
+        return num_sigfigs(student, t, digits).accepted
+    return num_decplaces(student, t, digits).accepted
 
 
 def _and(verdicts: list[bool | None]) -> bool | None:
     if any(v is None for v in verdicts):
         return None
     return all(verdicts)
-
-
-def _unit_tolerance(text: str) -> tuple[Decimal, str]:
-    number, unit = split_number_unit(text)
-    return Decimal(number or "0"), text
 
 
 def pl_numeric_outcomes(row: dict[str, str]) -> tuple[bool | None, bool | None]:
@@ -327,9 +325,8 @@ def pl_numeric_outcomes(row: dict[str, str]) -> tuple[bool | None, bool | None]:
         except InputError:
             return None, None
     if function == "get_with_units_grading_fn":
-        atol, atol_text = _unit_tolerance(p["atol"])
         if p["rtol"] == 0:
-            return None, units_rule(s, t, "absolute", atol_text).accepted
+            return None, units_rule(s, t, "absolute", p["atol"]).accepted
         return None, units_rule(s, t, "relative", str(p["rtol"])).accepted
     if function == "get_exact_units_grading_fn":
         return None, units_rule(s, t, "relative", "0", strict=True).accepted
@@ -430,6 +427,17 @@ def test_stack_rows_under_prairielearn(row):
     assert documented is not None, (f"{row['source_line']}: STACK/psyq {_pl_text(stack)}, PrairieLearn "
                                     f"{_pl_text(pl)}; list it in docs/grading.md ({COMING_FROM_PL})")
     assert documented["psyq"] == _pl_text(stack) and documented["PrairieLearn"] == _pl_text(pl)
+
+
+def test_documented_rows_under_prairielearn_exist():
+    rows = read_rows(STACK_NUMERIC)
+    if rows is None:
+        pytest.skip(MISSING)
+    lines = {r["source_line"] for r in rows}
+    documented = doc_table(COMING_FROM_PL)
+    assert documented, f"docs/grading.md has no {COMING_FROM_PL} table"
+    unknown = [r["source_line"] for r in documented if r["source_line"] not in lines]
+    assert not unknown, f"docs/grading.md lists STACK rows that are not in the fixtures: {unknown}"
 
 
 # --------------------------------------------------------------------------------------------------

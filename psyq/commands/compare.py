@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -14,23 +14,23 @@ def compare(
     answer: Annotated[str, typer.Argument(
         help="The answer exactly as a student typed it: '250 nM', 0.250, '2.5*10^-1'.",
         show_default=False)],
-    rtol: Annotated[Optional[str], typer.Option(
+    rtol: Annotated[str | None, typer.Option(
         "--rtol", metavar="R", help="Relative tolerance: accept |s − t| ≤ R·|t| (default 0.05; '5%' also works).",
         show_default=False)] = None,
-    atol: Annotated[Optional[str], typer.Option(
+    atol: Annotated[str | None, typer.Option(
         "--atol", metavar="A", help="Absolute tolerance: accept |s − t| < A; may carry a unit ('0.5 nM').",
         show_default=False)] = None,
-    sigfigs: Annotated[Optional[str], typer.Option(
+    sigfigs: Annotated[str | None, typer.Option(
         "--sigfigs", metavar="N[,M]",
         help="N significant figures, written and accurate; N,M: accurate to M; N,-1: at least N; N,0: digits only.",
         show_default=False)] = None,
-    strict_sigfigs: Annotated[Optional[str], typer.Option(
+    strict_sigfigs: Annotated[str | None, typer.Option(
         "--strict-sigfigs", metavar="N", help="Exactly N significant figures as written ('100' has 1); value not checked.",
         show_default=False)] = None,
-    decimals: Annotated[Optional[str], typer.Option(
+    decimals: Annotated[str | None, typer.Option(
         "--decimals", metavar="N", help="Exactly N decimal places written, rounding to the expected value.",
         show_default=False)] = None,
-    units: Annotated[Optional[str], typer.Option(
+    units: Annotated[str | None, typer.Option(
         "--units", metavar="convert|strict",
         help="convert: compatible units are converted (default when EXPECTED has a unit); strict: the answer must use EXPECTED's unit.",
         show_default=False)] = None,
@@ -53,7 +53,8 @@ def compare(
     from psyq.errors import ExitCode, InputError, PsyqError
 
     try:
-        from psyq.compare import compare as run_compare, make_rule
+        from psyq.compare import compare as run_compare
+        from psyq.compare import make_rule
 
         rule = make_rule(rtol=rtol, atol=atol, sigfigs=sigfigs, strict_sigfigs=strict_sigfigs,
                          decimals=decimals, units=units)
