@@ -57,7 +57,7 @@ class Rule:
         if self.name == "relative":
             text = f"relative tolerance {_pct(self.option)} %: |s − t| ≤ {self.option}·|t|"
         elif self.name == "absolute":
-            text = f"absolute tolerance: |s − t| < {self.option}"
+            text = f"absolute tolerance ±{self.option}, ends included"
         elif self.name == "sigfigs":
             n, m = self.option  # type: ignore[misc]
             if m == n:
