@@ -1,0 +1,172 @@
+"""Curves in the terminal (plotext): a template's figure with the correct point and the student's
+answer marked, shown beside a worked solution.
+
+The curve comes from :func:`psyq.curves.curve` (the same relations as the answer).  Nothing is drawn
+when output is not a terminal or the terminal is narrower than :data:`MIN_WIDTH` columns: a plot
+squeezed below that is harder to read than none, and piped transcripts stay plain text.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from rich.console import Console
+
+    from psyq.curves import Curve
+    from psyq.instance import Instance, PartInstance
+
+MIN_WIDTH = 50
+MAX_WIDTH = 80
+HEIGHT = 16
+SERIES_MARKERS = ("braille", "·", "+", "•")
+SERIES_SAMPLES = ("⠒⠒", "··", "++", "••")
+CORRECT_MARKER = "●"
+STUDENT_MARKER = "x"
+
+
+@dataclass
+class Marks:
+    """Points to mark on a curve (in the curve's display units) and what the caption says."""
+
+    correct: tuple[float, float] | None = None
+    student: tuple[float, float] | None = None
+    student_off_chart: bool = False
+    student_text: str = ""
+    correct_text: str = ""
+    notes: list[str] = field(default_factory=list)
+
+
+def _convert(value: float, src: str, dst: str) -> float | None:
+    """``value`` from unit ``src`` to ``dst`` ('' and 'fraction' are the same); None if impossible."""
+    norm = {"": "fraction"}
+    src, dst = norm.get(src, src), norm.get(dst, dst)
+    if src == dst:
+        return value
+    from psyq import units
+    from psyq.errors import InputError
+
+    try:
+        a = units.FRACTION if src == "fraction" else units.unit(src)
+        b = units.FRACTION if dst == "fraction" else units.unit(dst)
+        return units.convert(value, a, b)
+    except InputError:
+        return None
+
+
+def marks_for(curve: "Curve", part: "PartInstance", student_value: float | None) -> Marks:
+    """Where the correct answer and the student's answer (in ``part.unit``) fall on ``curve``."""
+    from psyq.draws import format_number
+
+    m = Marks()
+    if part.ask in curve.series:
+        point = curve.marks.get(part.ask)
+        if point is not None:
+            m.correct = point
+            m.correct_text = f"{format_number(point[1], 3)} {curve.y_unit}".strip()
+        if student_value is not None and point is not None:
+            y = _convert(student_value, part.unit, curve.y_unit)
+            if y is not None and math.isfinite(y):
+                m.student = (point[0], y)
+                m.student_text = f"{format_number(y, 3)} {curve.y_unit}".strip()
+    elif part.ask == curve.x_name and curve.marks:
+        point = next(iter(curve.marks.values()))
+        m.correct = point
+        m.correct_text = f"{format_number(point[0], 3)} {curve.x_unit}".strip()
+        if student_value is not None:
+            x = _convert(student_value, part.unit, curve.x_unit)
+            if x is not None and math.isfinite(x):
+                m.student = (x, point[1])
+                m.student_text = f"{format_number(x, 3)} {curve.x_unit}".strip()
+    return m
+
+
+def _finite(values) -> list[float]:
+    return [v for v in values if v is not None and math.isfinite(v)]
+
+
+def render(curve: "Curve", marks: Marks, *, width: int, height: int = HEIGHT, color: bool = True) -> str | None:
+    """The plot as text (ANSI colours when ``color``), or None when plotext cannot draw it."""
+    import plotext
+
+    fig = getattr(plotext, "figure", None)
+    if fig is None or not hasattr(fig, "signal"):  # plotext < 6 has another API: no plot, no harm
+        return None
+    xs = curve.x
+    ys_all = [v for series in curve.series.values() for v in _finite(series)]
+    if not ys_all or len(_finite(xs)) < 2:
+        return None
+    lo, hi = min(ys_all), max(ys_all)
+    if marks.correct:
+        lo, hi = min(lo, marks.correct[1]), max(hi, marks.correct[1])
+    span = (hi - lo) or abs(hi) or 1.0
+    y_lo, y_hi = lo - 0.05 * span, hi + 0.05 * span
+    if lo >= 0 > y_lo:
+        y_lo = 0.0  # occupancies and activities do not go below zero: keep the axis honest
+    x_lo, x_hi = min(_finite(xs)), max(_finite(xs))
+    student = marks.student
+    if student is not None and not (y_lo <= student[1] <= y_hi and x_lo <= student[0] <= x_hi):
+        marks.student_off_chart = True
+        student = None
+    fig.clear()
+    fig.plot_size(width, height)
+    fig.theme("simple" if color else "colorless")
+    for i, (name, ys) in enumerate(curve.series.items()):
+        pts = [(x, y) for x, y in zip(xs, ys) if math.isfinite(x) and math.isfinite(y)]
+        signal = fig.signal([p[0] for p in pts], [p[1] for p in pts],
+                            marker=SERIES_MARKERS[i % len(SERIES_MARKERS)])
+        signal.lines()
+        fig.draw(signal)
+    if marks.correct is not None:
+        fig.draw(fig.signal([marks.correct[0]], [marks.correct[1]], marker=CORRECT_MARKER))
+    if student is not None:
+        fig.draw(fig.signal([student[0]], [student[1]], marker=STUDENT_MARKER))
+    fig.legend(active=False)
+    fig.ruler("y").lim(y_lo, y_hi)
+    if curve.log_x:
+        fig.ruler("x").scale("log")
+    y_what = " / ".join(curve.y_labels.values())
+    fig.title(f"{y_what} ({curve.y_unit})" if curve.y_unit else y_what)
+    fig.label(curve.x_label, axis="x")
+    text = fig.build().string(colorless=not color)
+    fig.clear()
+    return text
+
+
+def caption(curve: "Curve", marks: Marks) -> str:
+    items = []
+    if len(curve.series) > 1:
+        for i, name in enumerate(curve.series):
+            items.append(f"{SERIES_SAMPLES[i % len(SERIES_SAMPLES)]} {curve.y_labels.get(name, name)}")
+    if marks.correct is not None:
+        items.append(f"{CORRECT_MARKER} correct: {marks.correct_text}")
+    if marks.student_text:
+        where = " (off the chart)" if marks.student_off_chart else ""
+        items.append(f"{STUDENT_MARKER} your answer: {marks.student_text}{where}")
+    return "   ".join(items)
+
+
+def show(console: "Console", instance: "Instance", part: "PartInstance",
+         student_value: float | None = None) -> bool:
+    """Print the instance's curve under a worked solution; False (and nothing printed) when the
+    template has no figure, the output is not a terminal, or the terminal is too narrow."""
+    if not console.is_terminal or console.width < MIN_WIDTH:
+        return False
+    from rich.text import Text
+
+    from psyq.curves import curve as make_curve
+
+    c = make_curve(instance)
+    if c is None:
+        return False
+    marks = marks_for(c, part, student_value)
+    color = console.color_system is not None and not console.no_color
+    text = render(c, marks, width=min(console.width - 2, MAX_WIDTH), color=color)
+    if text is None:
+        return False
+    console.print(Text(f"  {c.title}", style="bold"))
+    console.print(Text.from_ansi(text) if color else Text(text), crop=True, no_wrap=True)
+    console.print(Text("  " + caption(c, marks), style="dim"))
+    return True
