@@ -253,7 +253,12 @@ def _apply_rule(rule, parsed: ParsedAnswer, s: float, t: float, part, bare: bool
     if rule.kind == "sigfigs":
         res = R.num_sigfigs(number_text, t_written, int(rule.n), rule.m)
     elif rule.kind == "strict_sigfigs":
-        res = R.sigfigs_strict(number_text, int(rule.n), t_written)
+        # SigFigsStrict checks only the digits written; a part also needs the value right.
+        digits = R.sigfigs_strict(number_text, int(rule.n), t_written)
+        value = R.num_sigfigs(number_text, t_written, int(rule.n))
+        accepted = None if digits.accepted is None or value.accepted is None else (digits.accepted and value.accepted)
+        message = digits.message if not digits.accepted else value.message
+        return accepted, list(dict.fromkeys([*digits.notes, *value.notes])), message
     else:
         res = R.num_decplaces(number_text, t_written, int(rule.n))
     return res.accepted, list(res.notes), res.message

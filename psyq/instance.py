@@ -393,11 +393,16 @@ def generate_many(template: Template, seeds: Iterable[int], pinned: Mapping[str,
 
     compiled = compile_template(template)
     renderer = _Renderer(template, compiled)
+    # Plain Python lists: indexing them is much cheaper than indexing numpy arrays element by
+    # element, and .tolist() gives the very same Python floats/bools that float(v[i]) would.
+    value_lists = [(k, [float(x) for x in v.tolist()]) for k, v in values.items()]
+    cat_lists = list(categorical.items())
+    unatt_lists = [(k, [bool(x) for x in v.tolist()]) for k, v in unatt.items()]
     out = []
     for i, seed in enumerate(seeds):
-        vals = {k: float(v[i]) for k, v in values.items()}
-        cats = {k: v[i] for k, v in categorical.items()}
-        un = {k: bool(v[i]) for k, v in unatt.items()}
+        vals = {k: v[i] for k, v in value_lists}
+        cats = {k: v[i] for k, v in cat_lists}
+        un = {k: v[i] for k, v in unatt_lists}
         out.append(renderer.instance(seed, vals, cats, un, pinned_checked, with_solution))
     return out
 
@@ -409,66 +414,116 @@ def _check_seed(seed: Any) -> int:
 
 
 class _Renderer:
-    """Turns solved values into text, displays, intervals and worked solutions."""
+    """Turns solved values into text, displays, intervals and worked solutions.
+
+    Everything that depends only on the template (unit texts, display factors, prepared text
+    templates, compiled misconception expressions, solution chains) is worked out once here and
+    cached, so that rendering one instance is string formatting and float arithmetic only.
+    """
 
     def __init__(self, template: Template, compiled):
+        from psyq import units
+
         self.t = template
         self.compiled = compiled
         self.step_text = {s.unknown: _step_templates(s) for s in compiled.steps}
+        self._factors: dict[str, float] = {}
+        self._unit_texts: dict[str, str] = {}
+        self._fills: dict[str, _FillPlan] = {}
+        self._substs: dict[str, _SubstPlan] = {}
+        self._choice_name: dict[Any, str] = {}
+        t = template
+        self._given_specs = [
+            (name, _param_unit(t, p) or "", t.symbols[name].meaning if name in t.symbols else name)
+            for name, p in t.params.items()
+            if not (p.hidden or p.categorical or (p.kind == "value" and isinstance(p.value, str)))]
+        self._parts: dict[str, tuple] = {}
+        for p in t.parts:
+            sym = t.symbols[p.ask]
+            to_part = (units.convert(1.0, units.unit(sym.unit), units.unit(p.unit))
+                       if sym.unit != p.unit else 1.0)
+            miscs = [(m, E.compile_scalar(m.expr)) for m in p.misconceptions]
+            self._parts[p.id] = (to_part, units.unit(p.unit).text, miscs, compiled.chain_for(p.ask))
+
+    def factor(self, name: str) -> float:
+        f = self._factors.get(name)
+        if f is None:
+            f = self._factors[name] = _to_display_factor(self.t, name)
+        return f
+
+    def unit_text(self, name: str) -> str:
+        u = self._unit_texts.get(name)
+        if u is None:
+            from psyq import units
+
+            unit = _display_unit(self.t, name)
+            u = self._unit_texts[name] = units.unit(unit).text if unit else ""
+        return u
+
+    def fill(self, text: str, shown, vals, names) -> str:
+        plan = self._fills.get(text)
+        if plan is None:
+            plan = self._fills[text] = _FillPlan(text)
+        return plan.fill(shown, vals, names)
+
+    def choice_names(self, cats: Mapping[str, str]) -> dict[str, str]:
+        """:func:`_choice_names`, with the look-up of each choice value done once."""
+        names = {}
+        for k, v in cats.items():
+            try:
+                shown = self._choice_name[v]
+            except (KeyError, TypeError):
+                shown = _choice_names(self.t, {k: v})[k]
+                try:
+                    self._choice_name[v] = shown
+                except TypeError:  # an unhashable choice: not cached
+                    pass
+            names[k] = shown
+        return names
 
     def display_value(self, name: str, value: float, *, pinned: bool = False, sigfigs: int | None = None) -> str:
-        from psyq import units
-
         t = self.t
+        factor = self.factor(name)
         if name in t.params and not pinned:
             p = t.params[name]
             sf, dec = p.sigfigs, p.decimals
             if sf is None and dec is None:
-                sf = _natural_sigfigs(value * _to_display_factor(t, name))
+                sf = _natural_sigfigs(value * factor)
         else:
             sf, dec = sigfigs, None
             if pinned:
-                sf = _natural_sigfigs(value * _to_display_factor(t, name))
-        unit = _display_unit(t, name)
-        shown = value * _to_display_factor(t, name)
-        number = draws.format_number(shown, sf or 4, dec)
-        return _with_unit(number, units.unit(unit).text if unit else "")
+                sf = _natural_sigfigs(value * factor)
+        number = draws.format_number(value * factor, sf or 4, dec)
+        return _with_unit(number, self.unit_text(name))
 
     def instance(self, seed, vals, cats, unatt, pinned, with_solution) -> Instance:
         t = self.t
         givens: dict[str, Given] = {}
-        for name, p in t.params.items():
-            if p.hidden or p.categorical or (p.kind == "value" and isinstance(p.value, str)):
-                continue
-            unit = _param_unit(t, p) or ""
-            meaning = t.symbols[name].meaning if name in t.symbols else name
+        for name, unit, meaning in self._given_specs:
+            is_pinned = name in pinned
             givens[name] = Given(name, vals[name], unit,
-                                 self.display_value(name, vals[name], pinned=name in pinned),
-                                 meaning, name in pinned)
+                                 self.display_value(name, vals[name], pinned=is_pinned),
+                                 meaning, is_pinned)
         shown = {n: g.display for n, g in givens.items()}
+        symbols = t.symbols
         for name, value in vals.items():
-            if name not in shown and name in t.symbols:
+            if name not in shown and name in symbols:
                 shown[name] = self.display_value(name, value, sigfigs=4) if math.isfinite(value) else "—"
-        names = _choice_names(t, cats)
-        text = _fill(t.text, shown, vals, names)
+        names = self.choice_names(cats)
+        text = self.fill(t.text, shown, vals, names)
         molar_mass = vals.get(t.molar_mass) if t.molar_mass else None
         parts = [self.part(p, vals, shown, names, unatt.get(p.id, False), molar_mass, with_solution)
                  for p in t.parts]
-        solution = _fill(t.solution, shown, vals, names) if t.solution else None
+        solution = self.fill(t.solution, shown, vals, names) if t.solution else None
         return Instance(t, seed, givens, dict(cats), vals, text, parts, solution, dict(pinned))
 
     def part(self, p: Part, vals, shown, names, unattainable, molar_mass, with_solution) -> PartInstance:
-        from psyq import units
-
-        t = self.t
-        sym = t.symbols[p.ask]
-        to_part = units.convert(1.0, units.unit(sym.unit), units.unit(p.unit)) if sym.unit != p.unit else 1.0
-        unit_text = units.unit(p.unit).text
-        prompt = _fill(p.prompt, shown, vals, names)
+        to_part, unit_text, compiled_miscs, _chain = self._parts[p.id]
+        prompt = self.fill(p.prompt, shown, vals, names)
         miscs = []
-        for m in p.misconceptions:
+        for m, fn in compiled_miscs:
             try:
-                mv = E.evaluate(m.expr, vals) * to_part
+                mv = fn(vals) * to_part
             except InputError:
                 mv = None
             disp = _with_unit(draws.format_number(mv, p.sigfigs), unit_text) if mv is not None else "—"
@@ -482,20 +537,36 @@ class _Renderer:
             value = symbol_value * to_part
             display = _with_unit(draws.format_number(value, p.sigfigs), unit_text)
             low, high = accepted_interval(value, p.rtol, p.atol)
+            if p.rule is not None and p.rule.kind in ("sigfigs", "strict_sigfigs", "decimals"):
+                low, high = _rule_interval(p, value, low, high)
         steps = self.steps(p, vals, shown, unattainable) if with_solution else []
         return PartInstance(p.id, p.ask, prompt, unit_text, value, display, low, high, p.rtol, p.atol, p,
                             miscs, steps, molar_mass, symbol_value)
 
     def steps(self, p: Part, vals, shown, unattainable) -> list[SolutionStep]:
         out = []
-        for step in self.compiled.chain_for(p.ask):
+        for step in self._parts[p.id][3]:
             solved, subst, latex = self.step_text[step.unknown]
-            subst_text = _substitute(subst, shown)
+            plan = self._substs.get(subst)
+            if plan is None:
+                plan = self._substs[subst] = _SubstPlan(subst)
+            subst_text = plan.apply(shown)
             value = vals.get(step.unknown, float("nan"))
             result = shown.get(step.unknown, "—") if math.isfinite(value) else "not attainable"
             out.append(SolutionStep(step.unknown, step.relation, solved, f"{step.unknown} = {subst_text}",
                                     result, latex, step.rearranged))
         return out
+
+
+def _rule_interval(p: Part, value: float, low: float, high: float) -> tuple[float, float]:
+    """The interval a significant-figure or decimal-place rule accepts (for display and export)."""
+    from psyq import numeric_rules as R
+
+    n = int(p.rule.n)
+    written = draws.format_number(value, decimals=n, plain=True) if p.rule.kind == "decimals" \
+        else draws.format_number(value, n, plain=True)
+    res = R.num_decplaces(written, value, n) if p.rule.kind == "decimals" else R.num_sigfigs(written, value, n)
+    return res.interval if res.interval is not None else (low, high)
 
 
 def accepted_interval(value: float, rtol: float, atol: float) -> tuple[float, float]:
@@ -555,6 +626,97 @@ def _fill(text: str, shown: Mapping[str, str], vals: Mapping[str, float], names:
         else:
             out.append(PLACEHOLDER.sub(sub, chunk))
     return _reflow("".join(out).strip())
+
+
+_MARK_OPEN, _MARK_CLOSE = "\ue000", "\ue001"  # private-use characters: never whitespace
+_MARK = re.compile("\ue000(\\d+)\ue001")
+# Characters at which str.splitlines() breaks a line (a filled-in value must contain none of them
+# for the prepared reflow to be exact).
+_LINE_BREAKS = re.compile("[\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+class _FillPlan:
+    """:func:`_fill` for one text, prepared once.
+
+    The text is split into literal pieces and placeholders, and reflowed once with a marker in
+    place of each placeholder.  Filling in is then a join.  That equals ``_fill`` exactly whenever
+    every filled-in value is non-empty, neither starts nor ends with whitespace and holds no line
+    break (then no line strip, paragraph split or blank-line test can see a difference between a
+    marker and its value); for any other value the plan falls back to ``_fill`` itself.
+    """
+
+    def __init__(self, text: str):
+        self.text = text
+        pieces: list[Any] = []
+        for chunk in re.split(r"(\{\{|\}\})", text):
+            if chunk == "{{":
+                pieces.append("{")
+            elif chunk == "}}":
+                pieces.append("}")
+            else:
+                pos = 0
+                for m in PLACEHOLDER.finditer(chunk):
+                    pieces.append(chunk[pos:m.start()])
+                    pieces.append((m.group(1), m.group(2)))
+                    pos = m.end()
+                pieces.append(chunk[pos:])
+        self.usable = _MARK_OPEN not in text and _MARK_CLOSE not in text
+        tokens = [p for p in pieces if not isinstance(p, str)]
+        marked = "".join(p if isinstance(p, str) else f"{_MARK_OPEN}{tokens.index(p)}{_MARK_CLOSE}"
+                         for p in pieces)
+        flowed = _reflow_lines(marked.strip())
+        self.tokens = tokens
+        self.segments: list[Any] = []  # literal text, or an index into tokens
+        for k, part in enumerate(_MARK.split(flowed)):
+            self.segments.append(int(part) if k % 2 else part)
+
+    def fill(self, shown: Mapping[str, str], vals: Mapping[str, float], names: Mapping[str, str]) -> str:
+        if not self.usable:
+            return _fill(self.text, shown, vals, names)
+        values = []
+        for name, attr in self.tokens:
+            if name in names:
+                v = names[name]
+            else:
+                display = shown.get(name)
+                if display is None:
+                    value = vals.get(name)
+                    v = "—" if value is None else draws.format_number(value, 3)
+                elif attr == "value":
+                    v = display.split(" ")[0]
+                elif attr == "unit":
+                    v = display.partition(" ")[2]
+                else:
+                    v = display
+            if not v or v[0].isspace() or v[-1].isspace() or _LINE_BREAKS.search(v):
+                return _fill(self.text, shown, vals, names)
+            values.append(v)
+        text = "".join(s if isinstance(s, str) else values[s] for s in self.segments)
+        return text[:1].upper() + text[1:] if text[:1].isalpha() else text
+
+
+class _SubstPlan:
+    """:func:`_substitute` for one prepared solution text: literal pieces and slot names."""
+
+    def __init__(self, template_text: str):
+        self.pieces = re.split(r"\{([A-Za-z][A-Za-z0-9_]*)\}", template_text)
+
+    def apply(self, shown: Mapping[str, str]) -> str:
+        out = []
+        for k, piece in enumerate(self.pieces):
+            if k % 2:
+                value = shown.get(piece, piece)
+                out.append(f"({value})" if value.startswith("-") else value)
+            else:
+                out.append(piece)
+        return "".join(out)
+
+
+def _reflow_lines(text: str) -> str:
+    """The line joining of :func:`_reflow`, without the capital letter."""
+    paragraphs = [" ".join(line.strip() for line in para.splitlines() if line.strip())
+                  for para in re.split(r"\n\s*\n", text)]
+    return "\n\n".join(p for p in paragraphs if p)
 
 
 def _reflow(text: str) -> str:

@@ -562,6 +562,10 @@ def _parts(ctx, node, data, symbols, params, value_names) -> list[Part]:
             if not (0 <= rtol <= 0.5 and atol >= 0) or (rtol == 0 and atol == 0):
                 raise ctx.error("tolerance must have 0 ≤ rtol ≤ 0.5, atol ≥ 0, not both zero", spec, "tolerance", path)
         rule = _rule(ctx, spec.get("rule"), spec, path)
+        if rule is not None and rule.kind == "relative":
+            rtol, atol = float(rule.n), 0.0
+        elif rule is not None and rule.kind == "absolute":
+            rtol, atol = 0.0, float(rule.n)
         hints = spec.get("hints") or []
         if not isinstance(hints, list) or not all(isinstance(h, str) for h in hints):
             raise ctx.error("hints must be a list of text", spec, "hints", path)

@@ -169,3 +169,36 @@ sources: [test]
     assert grade(unreachable, "not attainable").correct
     assert grade(unreachable, "impossible").correct
     assert grade(unreachable, "350").notes == ["UNATTAINABLE_EXPECTED"]
+
+
+def _with_rule(rule_line: str):
+    from psyq.template import loads_template
+
+    text = (bank.builtin_dir() / "occupancy" / "occupancy-from-ki.yaml").read_text()
+    tpl = loads_template(text.replace("    tolerance: {rtol: 0.01}\n", f"    rule: {rule_line}\n", 1))
+    return generate(tpl, 1, {"drug": "sertraline", "C": 1.16}).part("a")
+
+
+def test_significant_figure_rule_on_a_template_part():
+    part = _with_rule("{sigfigs: 3}")
+    assert (part.low, part.high) == pytest.approx((79.95, 80.05))
+    assert grade(part, "80.0 %").correct
+    assert grade(part, "0.800 fraction").correct  # digits counted as written, in the unit written
+    wrong_digits = grade(part, "80.04 %")
+    assert not wrong_digits.correct and "SF_WRONG_DIGITS" in wrong_digits.notes
+    inaccurate = grade(part, "80.1 %")
+    assert not inaccurate.correct and "SF_INACCURATE" in inaccurate.notes
+    assert grade(part, "ln(2)*100").notes == ["UNITS_BARE", "INVALID_FORM"]
+
+
+def test_strict_significant_figures_need_the_value_too():
+    part = _with_rule("{strict_sigfigs: 3}")
+    assert grade(part, "80.0 %").correct
+    assert not grade(part, "80.1 %").correct
+    assert not grade(part, "80 %").correct
+
+
+def test_relative_rule_sets_the_tolerance():
+    part = _with_rule("{relative: 0.05}")
+    assert (part.low, part.high) == pytest.approx((76.0, 84.0))
+    assert grade(part, "83.9 %").correct and not grade(part, "84.1 %").correct
