@@ -141,6 +141,10 @@ def loads(text: str | bytes, file: str = "<text>", *, text_scalars: bool = False
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         problem = (exc.problem or exc.context or "invalid YAML").strip()
+        cmark = exc.context_mark
+        if exc.problem and exc.context and cmark is not None and mark is not None and cmark.line != mark.line:
+            # e.g. an unclosed quote: say where the quoted text began, not only where the file ended
+            problem += f" ({exc.context.strip()} that starts on line {cmark.line + 1})"
         raise TemplateError(f"invalid YAML: {problem}", file=file, line=line,
                             hint="check indentation and quoting near this line") from None
     except yaml.YAMLError as exc:

@@ -270,7 +270,7 @@ def _print_results(compiled, results, *, quiet: bool, to_stderr: bool) -> None:
     detail = len(results) == 1 and not quiet
     for r in results:
         if r.status == "rejected":
-            out.print(Text(f"✗ {shown(r.file, 200)}: not graded: {shown(r.error['text'], 400)}", style="red"))
+            out.print(Text(f"✗ not graded: {shown(r.error['text'], 400)}", style="red"))
             continue
         if not detail:
             continue
@@ -285,6 +285,9 @@ def _print_results(compiled, results, *, quiet: bool, to_stderr: bool) -> None:
                           Text(shown(p.feedback, 400) + (f"  [{' '.join(p.notes)}]" if p.notes else ""),
                                style="dim" if p.correct else ""))
         out.print(table)
+    for r in results:
+        if quiet:
+            break
         for w in r.warnings:
             line = f"{shown(r.file, 200)}:{w.line}: " if w.line else f"{shown(r.file, 200)}: "
             out.print(Text(f"warning: {line}{shown(w.message, 300)}", style="yellow"))

@@ -196,6 +196,9 @@ def annotations(results: Sequence[SubmissionResult]) -> list[str]:
             lines.append(f"::error file={esc(r.file, True)},line={line},title=answers file::"
                          f"{esc(shown(r.error['text'], 500))}")
             continue
+        for w in r.warnings:
+            where = f"file={esc(r.file, True)}" + (f",line={w.line}" if w.line else "")
+            lines.append(f"::notice {where},title=answers file::{esc(shown(w.message, 500))}")
         for p in r.parts:
             if p.correct:
                 continue
