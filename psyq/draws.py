@@ -119,13 +119,32 @@ def format_number(x: float, sigfigs: int | None = None, decimals: int | None = N
     mant, exp_text = format(x, f".{n - 1}e").split("e")
     exp = int(exp_text)
     if -4 <= exp < max(n, 6):
-        d = Decimal(format(x, f".{n - 1}e"))
-        places = max(n - 1 - exp, 0)
-        text = format(d, f".{places}f")
-        return text
+        return _fixed(mant, exp, n)
     if plain:
         return f"{mant}e{exp}"
     return f"{mant}×10{_superscript(exp)}"
+
+
+def _fixed(mant: str, exp: int, n: int) -> str:
+    """The correctly rounded mantissa ``mant`` (n significant digits, as ``format(x, '.{n-1}e')``
+    writes it) times 10**exp, written without an exponent: the digits are only moved, never
+    rounded again (same text as ``format(Decimal(f"{mant}e{exp}"), f".{max(n-1-exp, 0)}f")``)."""
+    neg = mant.startswith("-")
+    digits = mant.lstrip("-").replace(".", "")
+    if exp >= 0:
+        if exp + 1 >= n:
+            body = digits + "0" * (exp + 1 - n)
+        else:
+            body = digits[:exp + 1] + "." + digits[exp + 1:]
+    else:
+        body = "0." + "0" * (-exp - 1) + digits
+    return "-" + body if neg else body
+
+
+def _fixed_reference(x: float, n: int) -> str:
+    """The original Decimal-based form of :func:`_fixed` (kept for tests)."""
+    exp = int(format(x, f".{n - 1}e").split("e")[1])
+    return format(Decimal(format(x, f".{n - 1}e")), f".{max(n - 1 - exp, 0)}f")
 
 
 _SUP = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
