@@ -270,7 +270,7 @@ def _print_results(compiled, results, *, quiet: bool, to_stderr: bool) -> None:
     detail = len(results) == 1 and not quiet
     for r in results:
         if r.status == "rejected":
-            out.print(Text(f"✗ not graded: {shown(r.error['text'], 400)}", style="red"))
+            out.print(Text(f"✗ not graded: {shown(r.error['text'], 400)}", style="red"), soft_wrap=True)
             continue
         if not detail:
             continue
@@ -290,7 +290,7 @@ def _print_results(compiled, results, *, quiet: bool, to_stderr: bool) -> None:
             break
         for w in r.warnings:
             line = f"{shown(r.file, 200)}:{w.line}: " if w.line else f"{shown(r.file, 200)}: "
-            out.print(Text(f"warning: {line}{shown(w.message, 300)}", style="yellow"))
+            out.print(Text(f"warning: {line}{shown(w.message, 300)}", style="yellow"), soft_wrap=True)
     if len(results) > 1 and not quiet:
         table = Table(title=Text(f"{compiled.assignment.title}: {len(results)} submissions"),
                       title_justify="left")
@@ -315,7 +315,7 @@ def _print_results(compiled, results, *, quiet: bool, to_stderr: bool) -> None:
         r = graded[0]
         summary = f"{r.student}: {r.points:g}/{r.max_points:g} points ({100 * r.fraction:.0f} %), " + \
                   ("passed" if r.passed else f"below the pass mark of {100 * r.pass_mark:g} %")
-    out.print(Text(summary))
+    out.print(Text(summary), soft_wrap=True)
 
 
 @handle_errors

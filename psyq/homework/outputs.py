@@ -95,8 +95,9 @@ def junit_xml(compiled: CompiledAssignment, results: Sequence[SubmissionResult])
                 fail.text = _xml_text(f"answer: {answer}\nnotes: {' '.join(p.notes)}\n{shown(p.feedback, 1000)}")
             out = ET.SubElement(case, "system-out")
             out.text = _xml_text(f"{p.prompt}\npoints: {_round(p.points):g}/{_round(p.max_points):g}")
-        for w in r.warnings:
-            ET.SubElement(suite, "system-err").text = _xml_text(shown(w.message, 500))
+        if r.warnings:
+            ET.SubElement(suite, "system-err").text = _xml_text(
+                "\n".join(f"line {w.line}: " * bool(w.line) + shown(w.message, 500) for w in r.warnings))
         suite.set("tests", str(s_tests))
         suite.set("failures", str(s_fail))
         suite.set("errors", str(s_err))
