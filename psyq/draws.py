@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-from decimal import Decimal
 
 MASK64 = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
@@ -116,35 +115,28 @@ def format_number(x: float, sigfigs: int | None = None, decimals: int | None = N
     n = sigfigs or 3
     if x == 0:
         return "0" if n == 1 else "0." + "0" * (n - 1)
-    mant, exp_text = format(x, f".{n - 1}e").split("e")
-    exp = int(exp_text)
-    if -4 <= exp < max(n, 6):
-        return _fixed(mant, exp, n)
+    s = format(x, _E_SPECS[n] if 0 < n < len(_E_SPECS) else f".{n - 1}e")
+    i = s.index("e")
+    exp = int(s[i + 1:])
+    if -4 <= exp < (n if n > 6 else 6):
+        # The correctly rounded digits, moved to fixed-point notation (never rounded again; the
+        # same text as formatting Decimal(s) with max(n - 1 - exp, 0) decimals).
+        neg = s[0] == "-"
+        digits = s[1 if neg else 0:i].replace(".", "")
+        if exp < 0:
+            body = "0." + "0" * (-exp - 1) + digits
+        elif exp + 1 >= n:
+            body = digits + "0" * (exp + 1 - n)
+        else:
+            body = digits[:exp + 1] + "." + digits[exp + 1:]
+        return "-" + body if neg else body
+    mant = s[:i]
     if plain:
         return f"{mant}e{exp}"
     return f"{mant}×10{_superscript(exp)}"
 
 
-def _fixed(mant: str, exp: int, n: int) -> str:
-    """The correctly rounded mantissa ``mant`` (n significant digits, as ``format(x, '.{n-1}e')``
-    writes it) times 10**exp, written without an exponent: the digits are only moved, never
-    rounded again (same text as ``format(Decimal(f"{mant}e{exp}"), f".{max(n-1-exp, 0)}f")``)."""
-    neg = mant.startswith("-")
-    digits = mant.lstrip("-").replace(".", "")
-    if exp >= 0:
-        if exp + 1 >= n:
-            body = digits + "0" * (exp + 1 - n)
-        else:
-            body = digits[:exp + 1] + "." + digits[exp + 1:]
-    else:
-        body = "0." + "0" * (-exp - 1) + digits
-    return "-" + body if neg else body
-
-
-def _fixed_reference(x: float, n: int) -> str:
-    """The original Decimal-based form of :func:`_fixed` (kept for tests)."""
-    exp = int(format(x, f".{n - 1}e").split("e")[1])
-    return format(Decimal(format(x, f".{n - 1}e")), f".{max(n - 1 - exp, 0)}f")
+_E_SPECS = tuple(f".{k - 1}e" for k in range(0, 24))  # index n: the spec for n significant figures
 
 
 _SUP = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")

@@ -448,23 +448,41 @@ def compile_scalar(node: Node) -> Callable[..., float]:
         return lambda env, text="": -inner(env, text)
     if isinstance(node, BinOp):
         left, right, op = compile_scalar(node.left), compile_scalar(node.right), node.op
-
-        def binop(env, text=""):
-            a = left(env, text)
-            b = right(env, text)
-            if op == "+":
-                r = a + b
-            elif op == "-":
-                r = a - b
-            elif op == "*":
-                r = a * b
-            elif op == "/":
+        lim = MAX_MAGNITUDE
+        # ``-lim <= r <= lim`` is False for nan and ±inf: the same test as _bounded for floats.
+        if op == "+":
+            def binop(env, text=""):
+                r = left(env, text) + right(env, text)
+                if -lim <= r <= lim:
+                    return r
+                return _bounded(r, text)
+        elif op == "-":
+            def binop(env, text=""):
+                r = left(env, text) - right(env, text)
+                if -lim <= r <= lim:
+                    return r
+                return _bounded(r, text)
+        elif op == "*":
+            def binop(env, text=""):
+                r = left(env, text) * right(env, text)
+                if -lim <= r <= lim:
+                    return r
+                return _bounded(r, text)
+        elif op == "/":
+            def binop(env, text=""):
+                a = left(env, text)
+                b = right(env, text)
                 if b == 0:
                     raise InputError("division by zero", text=text)
                 r = a / b
-            else:
-                r = _pow(a, b, text)
-            return _bounded(r, text)
+                if -lim <= r <= lim:
+                    return r
+                return _bounded(r, text)
+        else:
+            def binop(env, text=""):
+                a = left(env, text)
+                b = right(env, text)
+                return _bounded(_pow(a, b, text), text)
         return binop
     if isinstance(node, Call):
         args, func = [compile_scalar(a) for a in node.args], node.func

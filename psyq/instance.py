@@ -442,6 +442,7 @@ class _Renderer:
         self._fills: dict[str, _FillPlan] = {}
         self._substs: dict[str, _SubstPlan] = {}
         self._choice_name: dict[Any, str] = {}
+        self._display_specs: dict[str, tuple] = {}
         t = template
         self._given_specs = [
             (name, _param_unit(t, p) or "", t.symbols[name].meaning if name in t.symbols else name)
@@ -492,11 +493,14 @@ class _Renderer:
         return names
 
     def display_value(self, name: str, value: float, *, pinned: bool = False, sigfigs: int | None = None) -> str:
-        t = self.t
-        factor = self.factor(name)
-        if name in t.params and not pinned:
-            p = t.params[name]
-            sf, dec = p.sigfigs, p.decimals
+        spec = self._display_specs.get(name)
+        if spec is None:
+            p = self.t.params.get(name)
+            spec = self._display_specs[name] = (
+                self.factor(name), self.unit_text(name), p is not None,
+                p.sigfigs if p is not None else None, p.decimals if p is not None else None)
+        factor, unit_text, is_param, sf, dec = spec
+        if is_param and not pinned:
             if sf is None and dec is None:
                 sf = _natural_sigfigs(value * factor)
         else:
@@ -504,7 +508,7 @@ class _Renderer:
             if pinned:
                 sf = _natural_sigfigs(value * factor)
         number = draws.format_number(value * factor, sf or 4, dec)
-        return _with_unit(number, self.unit_text(name))
+        return f"{number} {unit_text}" if unit_text and unit_text != "fraction" else number
 
     def instance(self, seed, vals, cats, unatt, pinned, with_solution) -> Instance:
         t = self.t
@@ -671,14 +675,27 @@ class _FillPlan:
                     pos = m.end()
                 pieces.append(chunk[pos:])
         self.usable = _MARK_OPEN not in text and _MARK_CLOSE not in text
-        tokens = [p for p in pieces if not isinstance(p, str)]
-        marked = "".join(p if isinstance(p, str) else f"{_MARK_OPEN}{tokens.index(p)}{_MARK_CLOSE}"
-                         for p in pieces)
+        tokens = []
+        marked_pieces = []
+        for p in pieces:
+            if isinstance(p, str):
+                marked_pieces.append(p)
+            else:
+                marked_pieces.append(f"{_MARK_OPEN}{len(tokens)}{_MARK_CLOSE}")
+                tokens.append(p)
+        marked = "".join(marked_pieces)
         flowed = _reflow_lines(marked.strip())
         self.tokens = tokens
-        self.segments: list[Any] = []  # literal text, or an index into tokens
-        for k, part in enumerate(_MARK.split(flowed)):
-            self.segments.append(int(part) if k % 2 else part)
+        # literal text at even places, token numbers at odd places
+        self.segments: list[Any] = [int(part) if k % 2 else part
+                                    for k, part in enumerate(_MARK.split(flowed))]
+        if self.segments[1::2] != list(range(len(tokens))):  # pragma: no cover - defensive
+            self.usable = False  # (cannot happen: reflow neither drops nor reorders markers)
+        # The capital letter of _reflow: decided now when the text opens with literal text.
+        first = self.segments[0]
+        self.capital_known = bool(first)
+        if first and first[:1].isalpha():
+            self.segments[0] = first[:1].upper() + first[1:]
 
     def fill(self, shown: Mapping[str, str], vals: Mapping[str, float], names: Mapping[str, str]) -> str:
         if not self.usable:
@@ -698,10 +715,16 @@ class _FillPlan:
                     v = display.partition(" ")[2]
                 else:
                     v = display
-            if not v or v[0].isspace() or v[-1].isspace() or _LINE_BREAKS.search(v):
+            if not v or v.strip() != v:
                 return _fill(self.text, shown, vals, names)
             values.append(v)
-        text = "".join(s if isinstance(s, str) else values[s] for s in self.segments)
+        if values and _LINE_BREAKS.search("".join(values)):
+            return _fill(self.text, shown, vals, names)
+        pieces = self.segments.copy()
+        pieces[1::2] = values  # markers survive the reflow in order, one each: odd places
+        text = "".join(pieces)
+        if self.capital_known:
+            return text
         return text[:1].upper() + text[1:] if text[:1].isalpha() else text
 
 
