@@ -72,14 +72,13 @@ def psyq_path(assignment_file: Path, files: list[Path]):
 
 def naive_path(assignment_file: Path, files: list[Path]):
     """Per submission: fresh template loads and compilation, one instance at a time."""
-    from psyq import solve
+    from psyq import bank, solve
     from psyq.grading import grade
     from psyq.homework.assignment import load_assignment
     from psyq.homework.seeds import item_seed
     from psyq.homework.submission import load_submission
     from psyq.instance import generate
     from psyq.template import load_template
-    from psyq import bank
 
     assignment = load_assignment(assignment_file)
     out = []

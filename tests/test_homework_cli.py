@@ -121,10 +121,35 @@ def test_no_secret_warns(course, tmp_path):
     assert "warning" not in res.stderr
 
 
-def test_pdf_and_html_sheets(course, tmp_path):
-    res = run("homework", "sheet", course / "assignment.yaml", "--student", "alice", "--format", "pdf",
+def _exporter_available() -> bool:
+    try:
+        import psyq.exam  # noqa: F401
+        import psyq.export.html  # noqa: F401
+        import psyq.export.typst_pdf  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("fmt,magic", [("pdf", b"%PDF-"), ("html", b"<!DOCTYPE html>")])
+def test_pdf_and_html_sheets_and_keys(course, tmp_path, fmt, magic):
+    res = run("homework", "sheet", course / "assignment.yaml", "--student", "alice", "--format", fmt,
               "--out", tmp_path)
-    assert res.exit_code == 2 and "not available yet" in res.stderr
+    if not _exporter_available():
+        assert res.exit_code == 2 and "not available yet" in res.stderr
+        return
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / f"sheet.{fmt}").read_bytes().startswith(magic)
+    assert (tmp_path / "answers.yaml").exists()
+    res = run("homework", "key", course / "assignment.yaml", "--roster", course / "roster.csv", "--format", fmt,
+              "--out", tmp_path / "keys")
+    assert res.exit_code == 0, res.output
+    for s in ("alice", "erin"):
+        assert (tmp_path / "keys" / s / f"key.{fmt}").read_bytes().startswith(magic)
+    if fmt == "html":
+        page = (tmp_path / "keys" / "alice" / "key.html").read_text()
+        key = key_for(course, "alice")
+        assert key["parts"]["2b"]["answer"]["display"].split()[0] in page
 
 
 # ------------------------------------------------------------------------------------------------

@@ -46,7 +46,7 @@ def psyq_lines(example: str, job: str | None = None) -> list[str]:
 def sh(line: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess:
     full_env = {k: v for k, v in os.environ.items() if k not in ("PSYQ_SECRET", "GITHUB_OUTPUT")}
     full_env.update(env)
-    return subprocess.run(["bash", "-c", PSYQ + line[len("psyq"):]], cwd=cwd, env=full_env,
+    return subprocess.run(["bash", "-c", PSYQ + line[len("psyq"):]], check=False, cwd=cwd, env=full_env,
                           capture_output=True, text=True, timeout=300)
 
 

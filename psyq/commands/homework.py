@@ -57,9 +57,21 @@ def _students(student: Optional[str], roster: Optional[Path]) -> tuple[list[str]
 def _check_format(fmt: str) -> None:
     if fmt not in ("md", "json", "pdf", "html"):
         raise InputError(f"unknown format '{fmt}'", hint="use md, json, html or pdf")
-    if fmt in ("pdf", "html"):
-        raise PsyqError(f"--format {fmt} is not available yet: the PDF/HTML exporter (psyq.export) "
-                        "is still being built", hint="use --format md or --format json for now")
+
+
+def _emit_document(compiled, student: str, instances: list, fmt: str, folder: Path | None, *,
+                   key: bool) -> None:
+    """pdf/html via psyq.export: to FOLDER/sheet.pdf (key.pdf …), or stdout when folder is None."""
+    from psyq.homework.sheets import render_document
+
+    data = render_document(compiled, student, instances, fmt, key=key)
+    if folder is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    path = folder / f"{'key' if key else 'sheet'}.{fmt}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(data)
 
 
 def _write(path: Path, text: str) -> None:
@@ -73,7 +85,7 @@ def sheet(
     assignment: Path = typer.Argument(..., metavar="ASSIGNMENT", help="The assignment's .yaml file."),
     student: Optional[str] = typer.Option(None, "--student", help="One student's id."),
     roster: Optional[Path] = typer.Option(None, "--roster", help="roster.csv with an id column: one sheet each."),
-    fmt: str = typer.Option("md", "--format", help="md or json (pdf and html: when psyq.export is installed)."),
+    fmt: str = typer.Option("md", "--format", help="md, json, html or pdf (html/pdf through psyq's exam exporter)."),
     out: str = typer.Option(".", "--out", "-o", help="Folder to write into ('-' prints to stdout)."),
     secret_env: str = typer.Option("PSYQ_SECRET", "--secret-env", help=SECRET_HELP),
     force: bool = typer.Option(False, "--force", help="Overwrite an existing answers.yaml."),
@@ -100,6 +112,9 @@ def sheet(
             sys.stdout.write(dumps(docs[0] if len(docs) == 1 else docs))
             return
         for s in ids:
+            if fmt in ("pdf", "html"):
+                _emit_document(compiled, s, by_student[s], fmt, None, key=False)
+                continue
             sys.stdout.write(sheet_markdown(compiled, s, by_student[s]) + "\n")
             sys.stdout.write("```yaml\n" + answers_template(compiled, s, by_student[s]) + "```\n")
         return
@@ -107,7 +122,9 @@ def sheet(
     kept = 0
     for s in ids:
         folder = base / s if per_folder else base
-        if fmt == "json":
+        if fmt in ("pdf", "html"):
+            _emit_document(compiled, s, by_student[s], fmt, folder, key=False)
+        elif fmt == "json":
             _write(folder / "sheet.json", dumps(sheet_json(compiled, s, by_student[s])))
         else:
             _write(folder / "sheet.md", sheet_markdown(compiled, s, by_student[s]))
@@ -129,7 +146,7 @@ def key(
     assignment: Path = typer.Argument(..., metavar="ASSIGNMENT", help="The assignment's .yaml file."),
     student: Optional[str] = typer.Option(None, "--student", help="One student's id."),
     roster: Optional[Path] = typer.Option(None, "--roster", help="roster.csv: a key for each student."),
-    fmt: str = typer.Option("md", "--format", help="md, or json (each student's instances in the instance contract, keyed by part id)."),
+    fmt: str = typer.Option("md", "--format", help="md, json (each student's instances in the instance contract, keyed by part id), html or pdf."),
     out: str = typer.Option("-", "--out", "-o", help="Folder to write into (default: print to stdout)."),
     secret_env: str = typer.Option("PSYQ_SECRET", "--secret-env", help=SECRET_HELP),
     templates: List[str] = templates_option(),
@@ -147,7 +164,10 @@ def key(
     secret = _secret(secret_env)
     by_student = variants(compiled, secret, ids, with_solution=True)
     if out == "-":
-        if fmt == "json":
+        if fmt in ("pdf", "html"):
+            for s in ids:
+                _emit_document(compiled, s, by_student[s], fmt, None, key=True)
+        elif fmt == "json":
             docs = [key_json(compiled, s, by_student[s]) for s in ids]
             sys.stdout.write(dumps(docs[0] if len(docs) == 1 else docs))
         else:
@@ -157,7 +177,9 @@ def key(
     base = Path(out)
     for s in ids:
         folder = base / s if per_folder else base
-        if fmt == "json":
+        if fmt in ("pdf", "html"):
+            _emit_document(compiled, s, by_student[s], fmt, folder, key=True)
+        elif fmt == "json":
             _write(folder / "key.json", dumps(key_json(compiled, s, by_student[s])))
         else:
             _write(folder / "key.md", key_markdown(compiled, s, by_student[s], secret_set=secret is not None))
@@ -214,7 +236,7 @@ def grade(
         if len(files) != 1:
             raise InputError("--student names the student of one submission; for many use --student-from-folder")
         sid = check_student_id(student, key="--student")
-        expected = lambda path: sid  # noqa: E731
+        expected = lambda path: sid
     elif student_from_folder:
         expected = _folder_student
     roster_ids = {s.id for s in load_roster(roster)} if roster is not None else None

@@ -68,7 +68,7 @@ class CompiledPart:
     """A part of the assignment: its id (``2b``), its item, the template part, its points."""
 
     id: str
-    item: "CompiledItem"
+    item: CompiledItem
     part_id: str  # the template's own part id (``b``)
     points: float
     prompt: str
@@ -272,7 +272,7 @@ def compile_assignment(assignment: Assignment, templates: tuple[str, ...] | list
     extra = [*assignment.template_dirs, *templates]
     items: list[CompiledItem] = []
     for item in assignment.items:
-        where = dict(file=file, line=item.line, key=f"items[{item.index - 1}].template")
+        where = {"file": file, "line": item.line, "key": f"items[{item.index - 1}].template"}
         try:
             template = bank.load(_template_ref(item.template_id, file), extra)
         except TemplateError:

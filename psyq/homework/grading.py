@@ -9,9 +9,9 @@ submission is reported as rejected; neither stops the others.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
 
 from psyq.homework.assignment import CompiledAssignment, CompiledPart
 from psyq.homework.seeds import item_seed

@@ -11,7 +11,7 @@ import base64
 import json
 import re
 import xml.etree.ElementTree as ET
-from typing import Sequence
+from collections.abc import Sequence
 
 from psyq.homework.assignment import CompiledAssignment
 from psyq.homework.grading import PartResult, SubmissionResult, _round

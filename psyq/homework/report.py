@@ -25,9 +25,9 @@ import io
 import json
 import math
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
 
 from psyq.errors import InputError, PsyqError
 
@@ -165,7 +165,7 @@ def class_stats(grades: Grades, *, top: int = 3) -> ClassStats:
     fracs = [f for _, _, f in scores]
     hist = [0] * 10
     for f in fracs:
-        hist[min(9, max(0, int(math.floor(f * 10 + 1e-9))))] += 1
+        hist[min(9, max(0, math.floor(f * 10 + 1e-9)))] += 1
     mean = sum(fracs) / len(fracs) if fracs else None
     median = None
     if fracs:
@@ -252,8 +252,8 @@ def _reteach_sentence(st: ClassStats) -> str:
 def to_markdown(st: ClassStats) -> str:
     a = st.assignment
     out = [f"# Class report: {_md(a.get('title', a['id']))}", "",
-           f"Assignment `{a['id']}` · {st.n_graded} graded · {st.n_rejected} unreadable · "
-           f"{st.passed} passed", ""]
+           (f"Assignment `{a['id']}` · {st.n_graded} graded · {st.n_rejected} unreadable · "
+           f"{st.passed} passed"), ""]
     out += ["## Scores", "",
             f"Mean {_pct(st.mean)} · median {_pct(st.median)} · SD {_pct(st.sd)}", "",
             "| score | students |", "|---|---:|"]
@@ -261,8 +261,8 @@ def to_markdown(st: ClassStats) -> str:
         bar = "█" * c if c <= 40 else "█" * 40 + "…"
         out.append(f"| {10 * i}–{10 * i + 10} % | {c} {bar} |")
     out += ["", "## Items", "",
-            "Difficulty = mean share of the item's points earned; discrimination = corrected "
-            "item–total correlation (r) and upper–lower index (D).", "",
+            ("Difficulty = mean share of the item's points earned; discrimination = corrected "
+            "item–total correlation (r) and upper–lower index (D)."), "",
             "| item | template | points | difficulty | r | D | parts (share right) |",
             "|---:|---|---:|---:|---:|---:|---|"]
     for it in st.items:

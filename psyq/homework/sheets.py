@@ -51,8 +51,8 @@ def sheet_markdown(compiled: CompiledAssignment, student: str, instances: list) 
     lines += [" · ".join(meta), ""]
     if a.instructions:
         lines += [a.instructions.strip(), ""]
-    lines += ["Write your answers in `answers.yaml` under the part ids shown in bold "
-              "(for example `1a: \"80.5 %\"`), with their units.", ""]
+    lines += [("Write your answers in `answers.yaml` under the part ids shown in bold "
+              "(for example `1a: \"80.5 %\"`), with their units."), ""]
     for ci, inst in zip(compiled.items, instances):
         heading = ci.item.title or inst.template.title
         lines += [f"## Problem {ci.index}: {_md_escape(heading)} ({_points(ci.points)})", "",
@@ -145,3 +145,38 @@ def sheet_json(compiled: CompiledAssignment, student: str, instances: list) -> d
 
 def dumps(data) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+def render_document(compiled: CompiledAssignment, student: str, instances: list, fmt: str, *,
+                    key: bool = False) -> bytes:
+    """A student's sheet (or key) as PDF or HTML, through psyq's exam exporter (psyq.export):
+    the student's variant is laid out as one exam version whose code is the student id."""
+    import importlib
+
+    from psyq.errors import PsyqError
+
+    unavailable = PsyqError(f"--format {fmt} is not available yet: the PDF/HTML exporter (psyq.export) "
+                            "is not installed in this psyq", hint="use --format md or --format json")
+    try:
+        from psyq.exam import Exam, ExamItem, ExamSpec, Problem, Version
+        from psyq.export import common as C
+
+        renderer = importlib.import_module("psyq.export.html" if fmt == "html" else "psyq.export.typst_pdf")
+    except ImportError:
+        raise unavailable from None
+    a = compiled.assignment
+    note = ("Write your answers in answers.yaml under the part ids: the problem number followed by "
+            "the part letter (1a, 2b, …), each with its unit.")
+    spec_items = tuple(ExamItem(ci.template.id, ci.points) for ci in compiled.items)
+    spec = ExamSpec(title=a.title, items=spec_items, course=f"{a.id} · student {student}",
+                    instructions="\n\n".join(x for x in (a.instructions, note) if x),
+                    date=f"due {a.due}" if a.due else "")
+    problems = [Problem(ci.index, item, inst, ci.points, tuple(cp.points for cp in ci.parts))
+                for ci, item, inst in zip(compiled.items, spec_items, instances)]
+    version = Version(1, student, 0, problems)
+    try:
+        return renderer.render(Exam(spec, 0, [version]), [version], sheets=not key, keys=key,
+                               options=C.Options())
+    except (TypeError, AttributeError) as exc:  # the exporter's interface moved on
+        raise PsyqError(f"--format {fmt}: the PDF/HTML exporter could not lay out this sheet ({exc})",
+                        hint="use --format md or --format json") from None

@@ -26,9 +26,9 @@ file is executed or evaluated: answers are handed to the allow-list parser of :m
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 from psyq.errors import ExitCode, TemplateError
 from psyq.homework.roster import check_student_id
