@@ -206,8 +206,10 @@ def grade(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the summary line."),
     templates: List[str] = templates_option(),
 ) -> None:
-    """Grade answers.yaml submissions. Exit 0 all passed, 1 below the pass mark, 2 usage error,
-    3 a submission unreadable as a whole (the others are still graded and reported).
+    """Grade answers.yaml submissions: per-part feedback, points, CI reports.
+
+    Exit codes: 0 all passed; 1 a submission below the pass mark; 2 usage error; 3 a submission
+    unreadable as a whole (every other submission is still graded and reported).
 
     Example:  psyq grade hw3.yaml submissions/ --student-from-folder --json grades.json --junit junit.xml
     """
@@ -347,8 +349,9 @@ def report(
     out: str = typer.Option("-", "--out", "-o", help="File to write (default: stdout)."),
     top: int = typer.Option(3, "--top", min=1, max=20, help="Misconceptions listed per item."),
 ) -> None:
-    """Class report over graded JSON: score distribution, item difficulty and discrimination, the
-    most frequent misconceptions per item, and a gradebook CSV.
+    """Class report: score distribution, item difficulty and discrimination, misconceptions.
+
+    Reads the JSON of psyq grade --json; --format csv gives a gradebook Canvas and Moodle import.
 
     Example:  psyq report grades.json --format html --out report.html
     """
