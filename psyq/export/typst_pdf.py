@@ -1,0 +1,339 @@
+"""PDF exam sheets and answer keys, typeset with Typst in-process (the ``typst`` Python package).
+
+No TeX, no network: only the fonts embedded in Typst itself are used (Libertinus Serif, New
+Computer Modern Math, DejaVu Sans Mono; system fonts are ignored so that every machine makes the
+same bytes), no ``@preview`` packages are imported, and the document date is fixed.  Every piece
+of template text is escaped for Typst markup (:func:`markup`) or written as a Typst string
+literal (:func:`string`); figures travel as ``sys.inputs`` strings, never as file paths.
+"""
+
+from __future__ import annotations
+
+import string as _string
+from typing import Mapping, Sequence
+
+from psyq.errors import PsyqError
+from psyq.export import common as C
+from psyq.export import mathfmt as M
+
+FORMAT = "pdf"
+EXTENSION = ".pdf"
+DOCUMENT_DATE = (2026, 1, 1)  # fixed: the same inputs give the same bytes
+_PUNCTUATION = frozenset(_string.punctuation)
+PAPERS = {"a4": "a4", "letter": "us-letter"}
+
+
+def markup(text: str) -> str:
+    """Text → Typst markup that prints exactly that text.
+
+    Every ASCII punctuation character is backslash-escaped (Typst reads a backslash before any
+    character as that character), so nothing a template says can start code (#), math ($),
+    emphasis (* _), references (@ <>), content blocks ([ ]), raw text (`), comments (// /*),
+    headings (=) or lists (- + /), or turn into a URL link.  Line breaks become spaces."""
+    out = []
+    for ch in C.clean_text(text):
+        if ch in _PUNCTUATION:
+            out.append("\\" + ch)
+        elif ch == "\n":
+            out.append(" ")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def string(text: str) -> str:
+    """Text → a Typst string literal."""
+    return M._typst_string(C.clean_text(text))
+
+
+def math_inline(box: M.Box) -> str:
+    return "$" + M.to_typst(box) + "$"
+
+
+def math_block(box: M.Box) -> str:
+    return "$ " + M.to_typst(box) + " $"
+
+
+PREAMBLE = r"""
+#let psyq-ver = state("psyq-ver", none)
+#set document(title: TITLE, author: "psyq", date: datetime(year: YEAR, month: MONTH, day: DAY))
+#set page(paper: PAPER, margin: (x: 2cm, top: 1.7cm, bottom: 2cm), footer: context {
+  let v = psyq-ver.get()
+  if v != none {
+    let last = counter(page).at(label("psyq-end-" + v.key)).first()
+    let n = counter(page).get().first()
+    if n <= last {
+      set text(size: 8pt, fill: luma(70))
+      grid(columns: (1fr, auto, 1fr), align: (left, center, right),
+        v.title, if v.index > 0 [#v.kind · Version #v.index · code #text(font: "DejaVu Sans Mono", v.code)]
+                 else [#v.kind],
+        [Page #n of #last])
+    }
+  }
+})
+#set text(font: ("Libertinus Serif", "New Computer Modern"), size: 10.5pt, lang: "en")
+#set par(leading: 0.62em, spacing: 0.95em)
+#show math.equation: set text(font: "New Computer Modern Math")
+#set table(stroke: none)
+
+#let psyq-start(key, kind, index, code, title) = {
+  pagebreak(weak: true, to: DUPLEX)
+  counter(page).update(1)
+  psyq-ver.update((key: key, kind: kind, index: index, code: code, title: title))
+}
+#let psyq-end(key) = [#metadata(key)#label("psyq-end-" + key)]
+
+#let psyq-field(name) = box(width: 100%, height: 1.15cm, stroke: 0.7pt + luma(40), radius: 2pt,
+  inset: (x: 5pt, y: 4pt), align(top + left, text(size: 7.5pt, fill: luma(70), name)))
+
+#let psyq-header(title, course, date, kind, index, code, note) = {
+  grid(columns: (1fr, auto), gutter: 10pt, align: (left + top, right + top),
+    [#text(size: 16pt, weight: "bold", title)
+     #if course != "" [\ #text(size: 10pt, fill: luma(60), course)]
+     #if date != "" [\ #text(size: 9pt, fill: luma(60), date)]],
+    box(stroke: 0.9pt, inset: (x: 8pt, y: 5pt), radius: 2pt, align(center)[
+      #text(size: 7pt, tracking: 0.5pt)[#upper(kind)] \
+      #text(size: 15pt, weight: "bold")[#index] \
+      #text(size: 9.5pt, font: "DejaVu Sans Mono", code)]))
+  v(4pt)
+  if note != none { note }
+}
+
+#let psyq-identity() = {
+  grid(columns: (3fr, 2fr), gutter: 8pt, psyq-field[Name], psyq-field[Student ID])
+  v(2pt)
+}
+
+#let psyq-problem(number, points, title) = block(above: 1.5em, below: 0.7em, sticky: true, width: 100%,
+  grid(columns: (auto, 1fr, auto), gutter: 8pt, align: (left + bottom, left + bottom, right + bottom),
+    text(size: 12pt, weight: "bold")[Problem #number], text(size: 9pt, fill: luma(80), title),
+    text(size: 9.5pt, fill: luma(60), points)))
+
+#let psyq-givens(..cells) = block(above: 0.6em, below: 0.8em, table(
+  columns: (auto, auto, 1fr), inset: (x: 6pt, y: 2.6pt), align: left + horizon,
+  fill: (_, y) => if calc.odd(y) { luma(246) },
+  table.header(text(size: 8.5pt, fill: luma(70))[given], text(size: 8.5pt, fill: luma(70))[value],
+               text(size: 8.5pt, fill: luma(70))[meaning]),
+  table.hline(stroke: 0.4pt + luma(150)),
+  ..cells))
+
+#let psyq-part(label, prompt, points, unit, space) = block(breakable: false, width: 100%, above: 1em,
+  below: 0.8em, {
+  grid(columns: (auto, 1fr, auto), gutter: 6pt, text(weight: "bold", label), prompt,
+       text(size: 9pt, fill: luma(60), points))
+  if space > 0cm {
+    v(3pt)
+    block(width: 100%, height: space, stroke: (paint: luma(170), thickness: 0.5pt, dash: "dashed"),
+          radius: 2pt, inset: 4pt, text(size: 7pt, fill: luma(150))[work])
+  }
+  v(2pt)
+  align(right)[Answer: #box(width: 4.4cm, height: 1.2em, stroke: (bottom: 0.7pt)) #h(3pt) #box(width: 1.6cm, unit)]
+})
+
+#let psyq-figure(data, width, caption) = figure(image(bytes(data), format: "svg", width: width),
+  caption: if caption != none { text(size: 8.5pt, caption) }, numbering: none, gap: 4pt)
+
+#let psyq-key-part(label, prompt, answer, interval, rule, steps, mistakes) = block(width: 100%,
+  above: 0.9em, below: 0.9em, {
+  grid(columns: (auto, 1fr), gutter: 6pt, text(weight: "bold", label), text(fill: luma(40), prompt))
+  pad(left: 1.2em, {
+    block(above: 0.5em, below: 0.4em)[*Answer:* #answer #h(1em) #text(size: 9.5pt)[accepted #interval]
+      #if rule != none [#h(0.6em) #text(size: 9pt, fill: luma(70), rule)]]
+    if steps != none { block(above: 0.3em, below: 0.3em, steps) }
+    if mistakes != none { mistakes }
+  })
+})
+
+#let psyq-mistakes(..cells) = block(above: 0.4em, table(columns: (auto, auto, 1fr),
+  inset: (x: 4pt, y: 2pt), align: left + top,
+  table.header(text(size: 8pt, fill: luma(70))[misconception], text(size: 8pt, fill: luma(70))[gives],
+               text(size: 8pt, fill: luma(70))[feedback]),
+  ..cells.pos().map(c => text(size: 8.5pt, c))))
+"""
+
+
+class _Doc:
+    """Typst source being written, with the figures it embeds as sys.inputs."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.inputs: dict[str, str] = {}
+        self._names: dict[tuple[str, str], str] = {}
+
+    def add(self, *lines: str) -> None:
+        self.lines.extend(lines)
+
+    def figure(self, instance_id: str, variant: str, svg: str) -> str:
+        key = (instance_id, variant)
+        name = self._names.get(key)
+        if name is None:
+            name = f"fig{len(self._names) + 1}"
+            self._names[key] = name
+            self.inputs[name] = svg
+        return f'sys.inputs.at("{name}")'
+
+
+def source(exam, versions: Sequence, *, sheets: bool, keys: bool, options: C.Options,
+           figures: Mapping[str, object] | None = None) -> tuple[str, dict[str, str]]:
+    """Typst source for ``versions`` (their sheets, then their keys, or both) and its sys.inputs."""
+    figures = figures or {}
+    doc = _Doc()
+    spec = exam.spec
+    pre = (PREAMBLE.replace("TITLE", string(spec.title))
+           .replace("YEAR", str(DOCUMENT_DATE[0])).replace("MONTH", str(DOCUMENT_DATE[1]))
+           .replace("DAY", str(DOCUMENT_DATE[2]))
+           .replace("PAPER", string(PAPERS.get(options.paper, "a4")))
+           .replace("DUPLEX", '"odd"' if options.duplex else "none"))
+    doc.add(pre)
+    views = {v.index: [C.problem_view(p) for p in v.problems] for v in versions}
+    if sheets:
+        for v in versions:
+            _sheet(doc, exam, v, views[v.index], options, figures)
+    if keys:
+        _overview(doc, exam, versions, views)
+        for v in versions:
+            _key(doc, exam, v, views[v.index], options, figures)
+    return "\n".join(doc.lines) + "\n", doc.inputs
+
+
+def _sheet(doc: _Doc, exam, v, views, options, figures) -> None:
+    spec = exam.spec
+    key = f"s{v.index}"
+    doc.add(f"#psyq-start({string(key)}, \"Exam\", {v.index}, {string(v.code)}, {string(spec.title)})")
+    total = C.points_text(v.points)
+    note = f"[*Total: {markup(total)}.* " + (markup(spec.instructions) if spec.instructions else "") + "]"
+    doc.add(f"#psyq-header({string(spec.title)}, {string(spec.course)}, {string(spec.date)}, "
+            f"\"Version\", {v.index}, {string(v.code)}, none)")
+    doc.add("#psyq-identity()")
+    doc.add(f"#block(above: 0.4em, below: 0.6em, text(size: 9.5pt, {note}))")
+    doc.add("#line(length: 100%, stroke: 0.6pt + luma(90))")
+    for pv in views:
+        doc.add(f"#psyq-problem({pv.number}, {string(C.points_text(pv.points))}, [])")
+        for para in pv.stem:
+            doc.add(markup(para), "")
+        if pv.givens:
+            cells = []
+            for g in pv.givens:
+                cells += [f"[{math_inline(g.symbol)}]", f"[{math_inline(g.value)}]",
+                          f"text(size: 9pt, {string(g.meaning)})"]
+            doc.add("#psyq-givens(" + ", ".join(cells) + ")")
+        fig = figures.get(pv.figure_key) if options.figures == "all" else None
+        if fig is not None:
+            ref = doc.figure(pv.figure_key, "sheet", fig.sheet)
+            doc.add(f"#psyq-figure({ref}, 10.5cm, none)")
+        for part in pv.parts:
+            label = part.label if len(pv.parts) > 1 else ""
+            unit = markup(part.unit) if part.unit else ""
+            pts = C.points_text(part.points) if len(pv.parts) > 1 else ""
+            doc.add(f"#psyq-part([{markup(label)}], [{markup(part.prompt)}], {string(pts)}, [{unit}], "
+                    f"{part.space_cm:g}cm)")
+    doc.add(f"#psyq-end({string(key)})")
+
+
+def _overview(doc: _Doc, exam, versions, views) -> None:
+    """Answers at a glance: one row per version, one column per part (split when wide)."""
+    spec = exam.spec
+    key = "k0"
+    doc.add(f"#psyq-start({string(key)}, \"Answer key\", 0, \"—\", {string(spec.title)})")
+    doc.add(f"#psyq-header({string(spec.title)}, {string(spec.course)}, {string(spec.date)}, "
+            f"\"Answer key\", {len(versions)}, \"versions\", none)")
+    doc.add("#text(size: 12pt, weight: \"bold\")[Answers at a glance]", "")
+    first = views[versions[0].index]
+    columns = [(pv.number, part.id, len(pv.parts) > 1) for pv in first for part in pv.parts]
+    for chunk_cols in C.chunks(list(range(len(columns))), 6):
+        head = ["[*Version*]", "[*Code*]"]
+        for ci in chunk_cols:
+            number, pid, multi = columns[ci]
+            head.append(f"[*{number}{markup('(' + pid + ')') if multi else ''}*]")
+        cells = []
+        for v in versions:
+            cells += [f"[{v.index}]", f"text(font: \"DejaVu Sans Mono\", {string(v.code)})"]
+            flat = [part for pv in views[v.index] for part in pv.parts]
+            for ci in chunk_cols:
+                part = flat[ci] if ci < len(flat) else None
+                cells.append(f"[{math_inline(part.answer_box)}]" if part else "[]")
+        ncols = len(head)
+        doc.add(f"#block(above: 0.6em, below: 1em, text(size: 9pt, table(columns: {ncols}, "
+                f"inset: (x: 5pt, y: 3pt), align: left, stroke: (x, y) => if y == 0 {{ (bottom: 0.6pt) }}, "
+                f"fill: (_, y) => if calc.even(y) and y > 0 {{ luma(245) }}, "
+                f"table.header({', '.join(head)}), {', '.join(cells)})))")
+    doc.add(f"#psyq-end({string(key)})")
+
+
+def _key(doc: _Doc, exam, v, views, options, figures) -> None:
+    spec = exam.spec
+    key = f"k{v.index}"
+    doc.add(f"#psyq-start({string(key)}, \"Answer key\", {v.index}, {string(v.code)}, {string(spec.title)})")
+    doc.add(f"#psyq-header({string(spec.title)}, {string(spec.course)}, {string(spec.date)}, "
+            f"\"Answer key\", {v.index}, {string(v.code)}, none)")
+    doc.add(f"#text(size: 9.5pt, fill: luma(60))[Version {v.index} (code {markup(v.code)}), "
+            f"{markup(C.points_text(v.points))} in all. Seeds and template ids reproduce each problem "
+            f"with #raw(\"psyq show TEMPLATE --seed SEED --key\").]")
+    doc.add("#line(length: 100%, stroke: 0.6pt + luma(90))")
+    for pv in views:
+        title = f"{pv.template_id} · seed {pv.seed} · {C.points_text(pv.points)}"
+        doc.add(f"#psyq-problem({pv.number}, {string(title)}, text(style: \"italic\", {string(pv.title)}))")
+        for part in pv.parts:
+            answer = math_inline(part.answer_box) if not part.unattainable else "not attainable"
+            interval = markup(part.interval) if not part.unattainable else "—"
+            extra = "; ".join(x for x in (part.tolerance, part.rule) if x)
+            rule = f"text({string('(' + extra + ')')})" if extra else "none"
+            steps = _steps(part)
+            mistakes = _mistakes(part)
+            label = part.label if len(pv.parts) > 1 else "·"
+            doc.add(f"#psyq-key-part([{markup(label)}], [{markup(part.prompt)}], [{answer}], [{interval}], "
+                    f"{rule}, {steps}, {mistakes})")
+        fig = figures.get(pv.figure_key) if options.figures in ("key", "all") else None
+        if fig is not None:
+            ref = doc.figure(pv.figure_key, "key", fig.key)
+            doc.add(f"#psyq-figure({ref}, 10cm, [The dot marks this version's answer.])")
+        for para in pv.solution:
+            doc.add(f"#text(size: 9.5pt, fill: luma(40))[{markup(para)}]", "")
+    doc.add(f"#psyq-end({string(key)})")
+
+
+def _steps(part: C.PartView) -> str:
+    if not part.steps:
+        return "none"
+    rows = []
+    for i, s in enumerate(part.steps, start=1):
+        solved = M.row(s.lhs, ("op", "="), s.solved)
+        numbers = M.row(("op", "="), s.substituted, ("op", "="), s.result)
+        rows.append(f"[{i}.], [{math_inline(solved)}], [{math_inline(numbers)}], "
+                    f"text(size: 8pt, fill: luma(90), {string('from ' + s.relation)})")
+    return ("[#text(size: 9pt, weight: \"bold\")[Worked solution] \\ #grid(columns: (auto, auto, auto, 1fr), "
+            "gutter: 7pt, align: left + horizon, " + ", ".join(rows) + ")]")
+
+
+def _mistakes(part: C.PartView) -> str:
+    if not part.misconceptions:
+        return "none"
+    cells = []
+    for name, shown, feedback in part.misconceptions:
+        cells += [f"raw({string(name)})", f"[{markup(shown)}]", f"[{markup(feedback)}]"]
+    return "psyq-mistakes(" + ", ".join(cells) + ")"
+
+
+# ------------------------------------------------------------------------------------------------
+
+def compile_pdf(src: str, inputs: Mapping[str, str]) -> bytes:
+    import typst
+
+    try:
+        return typst.compile(src.encode("utf-8"), sys_inputs=dict(inputs), ignore_system_fonts=True,
+                             timestamp=_timestamp(), pdf_tags=True)
+    except Exception as exc:  # typst.TypstError: a psyq bug, reported with Typst's own diagnosis
+        message = getattr(exc, "message", None) or str(exc)
+        raise PsyqError(f"Typst could not typeset the exam: {str(message).strip().splitlines()[0]}",
+                        hint="please report this with the command you ran") from None
+
+
+def _timestamp() -> int:
+    import calendar
+
+    return calendar.timegm((*DOCUMENT_DATE, 0, 0, 0, 0, 0, 0))
+
+
+def render(exam, versions, *, sheets: bool, keys: bool, options: C.Options, figures=None) -> bytes:
+    src, inputs = source(exam, versions, sheets=sheets, keys=keys, options=options, figures=figures)
+    return compile_pdf(src, inputs)
