@@ -25,8 +25,8 @@ from __future__ import annotations
 import bisect
 import hashlib
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
 
 DAY = 86_400.0
 RECENT = 20
@@ -67,8 +67,14 @@ def unit_draw(*keys: object) -> float:
     return int.from_bytes(digest[:8], "big") / 2.0**64
 
 
-def score(candidates: Sequence[Candidate], problems: Iterable, attempts: Iterable, *, now: float,
-          previous: str | None = None) -> list[Score]:
+def score(
+    candidates: Sequence[Candidate],
+    problems: Iterable,
+    attempts: Iterable,
+    *,
+    now: float,
+    previous: str | None = None,
+) -> list[Score]:
     """Weights for ``candidates`` given the history rows (:class:`psyq.history.ProblemRow` and
     :class:`psyq.history.AttemptRow`, or anything with the same attributes)."""
     problems = sorted(problems, key=lambda p: (p.shown, p.id))
@@ -101,7 +107,7 @@ def score(candidates: Sequence[Candidate], problems: Iterable, attempts: Iterabl
                 continue
             times = correct_times.get(a.family, [])
             later_correct = len(times) - bisect.bisect_right(times, a.time)
-            pressure += 0.5 ** later_correct
+            pressure += 0.5**later_correct
             if later_correct == 0:
                 hits[name] = hits.get(name, 0) + 1
         pressure = min(MISC_CAP, pressure)
@@ -129,8 +135,16 @@ def score(candidates: Sequence[Candidate], problems: Iterable, attempts: Iterabl
     return out
 
 
-def choose(candidates: Sequence[Candidate], problems: Iterable, attempts: Iterable, *, now: float,
-           seed: int, index: int, previous: str | None = None) -> Score:
+def choose(
+    candidates: Sequence[Candidate],
+    problems: Iterable,
+    attempts: Iterable,
+    *,
+    now: float,
+    seed: int,
+    index: int,
+    previous: str | None = None,
+) -> Score:
     """Draw the next template, with probability proportional to its weight (deterministic)."""
     if not candidates:
         raise ValueError("no candidate templates")
@@ -145,12 +159,18 @@ def choose(candidates: Sequence[Candidate], problems: Iterable, attempts: Iterab
     return scores[-1]
 
 
-def ranked(candidates: Sequence[Candidate], problems: Iterable, attempts: Iterable, *, now: float) -> list[Score]:
+def ranked(
+    candidates: Sequence[Candidate], problems: Iterable, attempts: Iterable, *, now: float
+) -> list[Score]:
     """Candidates from the most to the least worth practising (for ``psyq stats``)."""
-    return sorted(score(candidates, problems, attempts, now=now), key=lambda s: (-s.weight, s.candidate.id))
+    return sorted(
+        score(candidates, problems, attempts, now=now), key=lambda s: (-s.weight, s.candidate.id)
+    )
 
 
-def pick_seed(template: str, seen: Iterable[int] | Mapping, *, session_seed: int, index: int) -> int:
+def pick_seed(
+    template: str, seen: Iterable[int] | Mapping, *, session_seed: int, index: int
+) -> int:
     """A seed for ``template`` that the student has not seen, drawn from the session seed."""
     seen = set(seen)
     for k in range(1000):

@@ -1,8 +1,9 @@
 """Practice history: every problem shown and every answer typed, kept in a small SQLite file.
 
-Where it lives: ``--home DIR`` if given, else ``$PSYQ_HOME``, else the user data directory that
-platformdirs names for psyq (``~/.local/share/psyq`` on Linux, ``~/Library/Application Support/psyq``
-on macOS, ``%LOCALAPPDATA%\\psyq`` on Windows).  The file is ``history.sqlite3`` in that folder.
+Where it lives: ``--home DIR`` if given, else ``$PSYQ_HOME``, else the user data directory
+that platformdirs names for psyq (``~/.local/share/psyq`` on Linux,
+``~/Library/Application Support/psyq`` on macOS, ``%LOCALAPPDATA%\\psyq`` on Windows).
+The file is ``history.sqlite3`` in that folder.
 
 Why it survives a kill and a second session: the database runs in WAL mode and every write (a
 problem shown, an answer graded, a hint asked) is its own short transaction, committed before the
@@ -19,9 +20,10 @@ import json
 import os
 import sqlite3
 import time
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from psyq.errors import PsyqError
 
@@ -32,7 +34,13 @@ BUSY_TIMEOUT_S = 15.0
 
 # Outcomes of one part of one problem.
 OPEN, SOLVED, FAILED, REVEALED, SKIPPED, ABANDONED = (
-    "open", "solved", "failed", "revealed", "skipped", "abandoned")
+    "open",
+    "solved",
+    "failed",
+    "revealed",
+    "skipped",
+    "abandoned",
+)
 OUTCOMES = (OPEN, SOLVED, FAILED, REVEALED, SKIPPED, ABANDONED)
 
 _SCHEMA = """
@@ -56,7 +64,7 @@ CREATE TABLE problems (                     -- one row per part of a problem put
     instance_id TEXT    NOT NULL,
     shown       REAL    NOT NULL,
     finished    REAL,
-    outcome     TEXT    NOT NULL DEFAULT 'open',  -- open | solved | failed | revealed | skipped | abandoned
+    outcome     TEXT    NOT NULL DEFAULT 'open',  -- open|solved|failed|revealed|skipped|abandoned
     tries       INTEGER NOT NULL DEFAULT 0,       -- graded answers (unreadable ones cost nothing)
     hints       INTEGER NOT NULL DEFAULT 0        -- hints asked for
 );
@@ -70,7 +78,7 @@ CREATE TABLE attempts (                     -- one row per answer typed, graded 
     part          TEXT    NOT NULL,
     answer        TEXT    NOT NULL,         -- as typed
     status        TEXT    NOT NULL,         -- correct | incorrect | invalid
-    notes         TEXT    NOT NULL,         -- JSON list of note tags (ACC_OK, MISC:unoccupied, SLIP:…)
+    notes         TEXT    NOT NULL,         -- JSON list of tags: ACC_OK, MISC:…, SLIP:…
     misconception TEXT,                     -- name of the matched misconception, if any
     feedback      TEXT    NOT NULL,         -- what the student was told
     value         REAL,                     -- the answer in the part's unit
@@ -87,7 +95,9 @@ CREATE INDEX attempts_session ON attempts(session_id);
 _MIGRATIONS: dict[int, str] = {}  # from version n to n+1, when the schema grows
 
 
-def home_dir(home: str | os.PathLike | None = None, environ: Mapping[str, str] | None = None) -> Path:
+def home_dir(
+    home: str | os.PathLike | None = None, environ: Mapping[str, str] | None = None
+) -> Path:
     """The folder that holds the history: --home, then $PSYQ_HOME, then the user data directory."""
     env = os.environ if environ is None else environ
     if home:
@@ -99,7 +109,9 @@ def home_dir(home: str | os.PathLike | None = None, environ: Mapping[str, str] |
     return Path(user_data_dir("psyq", appauthor=False))
 
 
-def db_path(home: str | os.PathLike | None = None, environ: Mapping[str, str] | None = None) -> Path:
+def db_path(
+    home: str | os.PathLike | None = None, environ: Mapping[str, str] | None = None
+) -> Path:
     return home_dir(home, environ) / DB_NAME
 
 
@@ -174,22 +186,28 @@ class History:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise PsyqError(f"cannot create the history folder {self.path.parent}: {exc.strerror}",
-                                hint=f"set ${ENV_HOME} or pass --home to a writable folder") from None
+                raise PsyqError(
+                    f"cannot create the history folder {self.path.parent}: {exc.strerror}",
+                    hint=f"set ${ENV_HOME} or pass --home to a writable folder",
+                ) from None
         elif not self.path.exists():
             raise PsyqError(f"no practice history at {self.path}", hint="run 'psyq practice' first")
         try:
             # isolation_level=None: no implicit transactions; each write below is one explicit,
             # short transaction, so nothing stays uncommitted while the student thinks.
-            self.conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            self.conn = sqlite3.connect(
+                str(self.path), timeout=BUSY_TIMEOUT_S, isolation_level=None
+            )
             self.conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
             self._wal()
             self.conn.execute("PRAGMA foreign_keys = ON")
             self.conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable across a kill
             self._migrate()
         except sqlite3.DatabaseError as exc:
-            raise PsyqError(f"cannot open the practice history {self.path}: {exc}",
-                            hint="move the file aside (or run 'psyq stats --reset') to start afresh") from None
+            raise PsyqError(
+                f"cannot open the practice history {self.path}: {exc}",
+                hint="move the file aside (or run 'psyq stats --reset') to start afresh",
+            ) from None
 
     # -- set-up ----------------------------------------------------------------------------------
 
@@ -200,8 +218,10 @@ class History:
             try:
                 mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
                 if str(mode).lower() != "wal":
-                    raise PsyqError(f"the practice history {self.path} cannot use WAL mode ({mode})",
-                                    hint="keep the history on a local disk (set --home or $PSYQ_HOME)")
+                    raise PsyqError(
+                        f"the practice history {self.path} cannot use WAL mode ({mode})",
+                        hint="keep the history on a local disk (set --home or $PSYQ_HOME)",
+                    )
                 return
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) or time.monotonic() > deadline:
@@ -213,11 +233,15 @@ class History:
         if version == SCHEMA_VERSION:
             return
         if version > SCHEMA_VERSION:
-            raise PsyqError(f"the practice history {self.path} was written by a newer psyq "
-                            f"(schema {version}; this psyq reads up to {SCHEMA_VERSION})",
-                            hint="upgrade psyq, or use another --home")
+            raise PsyqError(
+                f"the practice history {self.path} was written by a newer psyq "
+                f"(schema {version}; this psyq reads up to {SCHEMA_VERSION})",
+                hint="upgrade psyq, or use another --home",
+            )
         with self._write():
-            version = self.conn.execute("PRAGMA user_version").fetchone()[0]  # another process may have won
+            version = self.conn.execute("PRAGMA user_version").fetchone()[
+                0
+            ]  # another process may have won
             if version == 0:
                 for statement in _statements(_SCHEMA):
                     self.conn.execute(statement)
@@ -234,7 +258,7 @@ class History:
     def close(self) -> None:
         self.conn.close()
 
-    def __enter__(self) -> "History":
+    def __enter__(self) -> History:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -246,46 +270,94 @@ class History:
 
     # -- writing ---------------------------------------------------------------------------------
 
-    def start_session(self, *, seed: int, started: float, options: Mapping[str, Any] | None = None) -> int:
+    def start_session(
+        self, *, seed: int, started: float, options: Mapping[str, Any] | None = None
+    ) -> int:
         from psyq import __version__
 
         with self._write():
             cur = self.conn.execute(
                 "INSERT INTO sessions (started, seed, options, version) VALUES (?, ?, ?, ?)",
-                (started, int(seed), json.dumps(dict(options or {}), sort_keys=True), __version__))
+                (started, int(seed), json.dumps(dict(options or {}), sort_keys=True), __version__),
+            )
             return int(cur.lastrowid)
 
     def end_session(self, session_id: int, *, ended: float, reason: str) -> None:
         with self._write():
-            self.conn.execute("UPDATE problems SET outcome = ?, finished = ? WHERE session_id = ? AND outcome = ?",
-                              (ABANDONED, ended, session_id, OPEN))
-            self.conn.execute("UPDATE sessions SET ended = ?, reason = ? WHERE id = ?", (ended, reason, session_id))
+            self.conn.execute(
+                "UPDATE problems SET outcome = ?, finished = ?"
+                " WHERE session_id = ? AND outcome = ?",
+                (ABANDONED, ended, session_id, OPEN),
+            )
+            self.conn.execute(
+                "UPDATE sessions SET ended = ?, reason = ? WHERE id = ?",
+                (ended, reason, session_id),
+            )
 
-    def start_problem(self, session_id: int, *, template: str, family: str, difficulty: int, seed: int,
-                      part: str, instance_id: str, shown: float) -> int:
+    def start_problem(
+        self,
+        session_id: int,
+        *,
+        template: str,
+        family: str,
+        difficulty: int,
+        seed: int,
+        part: str,
+        instance_id: str,
+        shown: float,
+    ) -> int:
         with self._write():
             cur = self.conn.execute(
-                "INSERT INTO problems (session_id, template, family, difficulty, seed, part, instance_id, shown)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (session_id, template, family, int(difficulty), int(seed), part, instance_id, shown))
+                "INSERT INTO problems (session_id, template, family, difficulty, seed, part,"
+                " instance_id, shown) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    session_id,
+                    template,
+                    family,
+                    int(difficulty),
+                    int(seed),
+                    part,
+                    instance_id,
+                    shown,
+                ),
+            )
             return int(cur.lastrowid)
 
-    def record_attempt(self, problem_id: int, verdict, *, time: float, elapsed: float | None = None) -> int:
-        """Store one typed answer with its :class:`psyq.grading.Verdict` (graded answers count a try)."""
+    def record_attempt(
+        self, problem_id: int, verdict, *, time: float, elapsed: float | None = None
+    ) -> int:
+        """Store one typed answer with its :class:`psyq.grading.Verdict`.
+
+        A graded answer (not ``invalid``) also counts one try on the problem."""
         with self._write():
-            row = self.conn.execute("SELECT session_id, template, family, seed, part FROM problems WHERE id = ?",
-                                    (problem_id,)).fetchone()
+            row = self.conn.execute(
+                "SELECT session_id, template, family, seed, part FROM problems WHERE id = ?",
+                (problem_id,),
+            ).fetchone()
             if row is None:
                 raise PsyqError(f"no problem {problem_id} in the practice history")
             cur = self.conn.execute(
-                "INSERT INTO attempts (problem_id, session_id, template, family, seed, part, answer, status,"
-                " notes, misconception, feedback, value, unit, time, elapsed)"
+                "INSERT INTO attempts (problem_id, session_id, template, family, seed, part,"
+                " answer, status, notes, misconception, feedback, value, unit, time, elapsed)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (problem_id, *row, verdict.answer, verdict.status, json.dumps(list(verdict.notes)),
-                 verdict.misconception, verdict.feedback,
-                 None if verdict.value is None else float(verdict.value), verdict.unit, time, elapsed))
+                (
+                    problem_id,
+                    *row,
+                    verdict.answer,
+                    verdict.status,
+                    json.dumps(list(verdict.notes)),
+                    verdict.misconception,
+                    verdict.feedback,
+                    None if verdict.value is None else float(verdict.value),
+                    verdict.unit,
+                    time,
+                    elapsed,
+                ),
+            )
             if verdict.status != "invalid":
-                self.conn.execute("UPDATE problems SET tries = tries + 1 WHERE id = ?", (problem_id,))
+                self.conn.execute(
+                    "UPDATE problems SET tries = tries + 1 WHERE id = ?", (problem_id,)
+                )
             return int(cur.lastrowid)
 
     def record_hint(self, problem_id: int) -> None:
@@ -296,8 +368,10 @@ class History:
         if outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {outcome!r}")
         with self._write():
-            self.conn.execute("UPDATE problems SET outcome = ?, finished = ? WHERE id = ?",
-                              (outcome, finished, problem_id))
+            self.conn.execute(
+                "UPDATE problems SET outcome = ?, finished = ? WHERE id = ?",
+                (outcome, finished, problem_id),
+            )
 
     def reset(self) -> dict[str, int]:
         """Delete every session, problem and attempt (one transaction); returns what was deleted."""
@@ -311,8 +385,10 @@ class History:
     # -- reading ---------------------------------------------------------------------------------
 
     def counts(self) -> dict[str, int]:
-        return {table: int(self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
-                for table in ("sessions", "problems", "attempts")}
+        return {
+            table: int(self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+            for table in ("sessions", "problems", "attempts")
+        }
 
     def seen_seeds(self, template: str | None = None) -> dict[str, set[int]]:
         """Seeds already put to the student, by template."""
@@ -327,12 +403,18 @@ class History:
         return out
 
     def sessions(self) -> list[SessionRow]:
-        return [SessionRow(r[0], r[1], r[2], r[3], r[4], json.loads(r[5] or "{}"))
-                for r in self.conn.execute("SELECT id, started, ended, seed, reason, options FROM sessions ORDER BY id")]
+        return [
+            SessionRow(r[0], r[1], r[2], r[3], r[4], json.loads(r[5] or "{}"))
+            for r in self.conn.execute(
+                "SELECT id, started, ended, seed, reason, options FROM sessions ORDER BY id"
+            )
+        ]
 
     def problems(self, session_id: int | None = None) -> list[ProblemRow]:
-        sql = ("SELECT id, session_id, template, family, difficulty, seed, part, shown, finished, outcome,"
-               " tries, hints FROM problems")
+        sql = (
+            "SELECT id, session_id, template, family, difficulty, seed, part, shown, finished,"
+            " outcome, tries, hints FROM problems"
+        )
         args: tuple = ()
         if session_id is not None:
             sql += " WHERE session_id = ?"
@@ -340,15 +422,33 @@ class History:
         return [ProblemRow(*r) for r in self.conn.execute(sql + " ORDER BY id", args)]
 
     def attempts(self, session_id: int | None = None) -> list[AttemptRow]:
-        sql = ("SELECT id, problem_id, session_id, template, family, seed, part, answer, status, notes,"
-               " misconception, feedback, value, time FROM attempts")
+        sql = (
+            "SELECT id, problem_id, session_id, template, family, seed, part, answer, status,"
+            " notes, misconception, feedback, value, time FROM attempts"
+        )
         args: tuple = ()
         if session_id is not None:
             sql += " WHERE session_id = ?"
             args = (session_id,)
-        return [AttemptRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], tuple(json.loads(r[9])),
-                           r[10], r[11], r[12], r[13])
-                for r in self.conn.execute(sql + " ORDER BY id", args)]
+        return [
+            AttemptRow(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                r[6],
+                r[7],
+                r[8],
+                tuple(json.loads(r[9])),
+                r[10],
+                r[11],
+                r[12],
+                r[13],
+            )
+            for r in self.conn.execute(sql + " ORDER BY id", args)
+        ]
 
     def integrity_ok(self) -> bool:
         return self.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
@@ -381,6 +481,10 @@ def _statements(script: str) -> Iterator[str]:
             yield statement
 
 
-def open_history(home: str | os.PathLike | None = None, *, create: bool = True,
-                 environ: Mapping[str, str] | None = None) -> History:
+def open_history(
+    home: str | os.PathLike | None = None,
+    *,
+    create: bool = True,
+    environ: Mapping[str, str] | None = None,
+) -> History:
     return History(db_path(home, environ), create=create)

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from psyq import history as H
 
@@ -33,11 +34,20 @@ DEFAULT_TRIES = 3
 
 HINT, SOLUTION, SKIP, HELP, QUIT = "hint", "solution", "skip", "help", "quit"
 COMMANDS = {
-    "hint": HINT, "?": HINT, "hints": HINT,
-    "solution": SOLUTION, "solve": SOLUTION, "answer": SOLUTION,
-    "skip": SKIP, "next": SKIP,
-    "help": HELP, "commands": HELP,
-    "quit": QUIT, "exit": QUIT, "q": QUIT, "bye": QUIT,
+    "hint": HINT,
+    "?": HINT,
+    "hints": HINT,
+    "solution": SOLUTION,
+    "solve": SOLUTION,
+    "answer": SOLUTION,
+    "skip": SKIP,
+    "next": SKIP,
+    "help": HELP,
+    "commands": HELP,
+    "quit": QUIT,
+    "exit": QUIT,
+    "q": QUIT,
+    "bye": QUIT,
 }
 
 HELP_TEXT = (
@@ -58,23 +68,24 @@ DONE, QUITTED, EOF, INTERRUPTED = "done", "quit", "eof", "interrupt"
 # ------------------------------------------------------------------------------------------------
 # The injectable environment
 
+
 @dataclass
 class Environment:
     """What the session talks to: a rich console, a line reader, a clock.
 
     ``read_line`` returns one line without its newline and raises ``EOFError`` at end of input and
-    ``KeyboardInterrupt`` on Ctrl-C.  When ``echo`` is true (answers piped in, or scripted in a test)
-    each line read is printed after its prompt, so the transcript reads like a session.
+    ``KeyboardInterrupt`` on Ctrl-C.  When ``echo`` is true (answers piped in, or scripted in a
+    test) each line read is printed after its prompt, so the transcript reads like a session.
     """
 
-    console: "Console"
+    console: Console
     read_line: Callable[[], str]
     clock: Callable[[], float] = time.time
     echo: bool = False
     plots: bool = True
 
     @classmethod
-    def system(cls, *, plots: bool = True) -> "Environment":
+    def system(cls, *, plots: bool = True) -> Environment:
         """The real terminal: rich console on stdout (NO_COLOR and non-TTY respected), stdin."""
         from rich.console import Console
 
@@ -89,16 +100,24 @@ class Environment:
             def read_line() -> str:
                 return input()
         else:
+
             def read_line() -> str:
                 line = sys.stdin.readline() if sys.stdin is not None else ""
                 if not line:
                     raise EOFError
                 return line.rstrip("\r\n")
+
         return cls(console, read_line, time.time, echo=not interactive, plots=plots)
 
     @classmethod
-    def scripted(cls, console: "Console", lines: Iterable[str], *, clock: Callable[[], float] | None = None,
-                 plots: bool = True) -> "Environment":
+    def scripted(
+        cls,
+        console: Console,
+        lines: Iterable[str],
+        *,
+        clock: Callable[[], float] | None = None,
+        plots: bool = True,
+    ) -> Environment:
         """For tests and scripts: answers from ``lines``; the string ``"^C"`` acts as Ctrl-C."""
         it = iter(lines)
 
@@ -127,12 +146,13 @@ class Environment:
 # ------------------------------------------------------------------------------------------------
 # What a session is asked to do, and what it did
 
+
 @dataclass
 class Plan:
-    """The problems a session may ask: candidate templates (already selected and filtered), how many,
-    how many tries, the session seed, and an explicit seed for the first problem."""
+    """The problems a session may ask: candidate templates (already selected and filtered), how
+    many, how many tries, the session seed, and an explicit seed for the first problem."""
 
-    candidates: Sequence["Candidate"]
+    candidates: Sequence[Candidate]
     load: Callable[[str], Any]  # template id → Template
     count: int = DEFAULT_COUNT
     tries: int = DEFAULT_TRIES
@@ -208,16 +228,32 @@ class Summary:
 
     def to_json(self) -> dict:
         return {
-            "session": self.session_id, "seed": self.seed, "reason": self.reason,
+            "session": self.session_id,
+            "seed": self.seed,
+            "reason": self.reason,
             "seconds": round(self.ended - self.started, 3),
-            "parts": len(self.counted), "solved": self.solved, "first_try": self.first_try,
+            "parts": len(self.counted),
+            "solved": self.solved,
+            "first_try": self.first_try,
             "hints": self.hints,
             "by_family": {k: {"solved": s, "parts": n} for k, (s, n) in self.by_family().items()},
-            "misconceptions": [{"name": m.name, "template": m.template, "count": m.count,
-                                "feedback": m.feedback} for m in self.misconceptions],
-            "results": [{"template": r.template, "family": r.family, "seed": r.seed, "part": r.part,
-                         "outcome": r.outcome, "tries": r.tries, "hints": r.hints,
-                         "misconceptions": r.misconceptions} for r in self.results],
+            "misconceptions": [
+                {"name": m.name, "template": m.template, "count": m.count, "feedback": m.feedback}
+                for m in self.misconceptions
+            ],
+            "results": [
+                {
+                    "template": r.template,
+                    "family": r.family,
+                    "seed": r.seed,
+                    "part": r.part,
+                    "outcome": r.outcome,
+                    "tries": r.tries,
+                    "hints": r.hints,
+                    "misconceptions": r.misconceptions,
+                }
+                for r in self.results
+            ],
             "database": self.database,
         }
 
@@ -232,6 +268,7 @@ class _Skip(Exception):
 
 # ------------------------------------------------------------------------------------------------
 # The session
+
 
 class Session:
     """One practice session over ``plan``, talking through ``env``, writing to ``history``."""
@@ -254,8 +291,9 @@ class Session:
     def run(self) -> Summary:
         clock = self.env.clock
         started = clock()
-        self.session_id = self.history.start_session(seed=self.plan.seed, started=started,
-                                                     options=self.plan.options)
+        self.session_id = self.history.start_session(
+            seed=self.plan.seed, started=started, options=self.plan.options
+        )
         reason = "error"  # until the loop ends one of the ordinary ways
         try:
             try:
@@ -278,9 +316,16 @@ class Session:
             ended = clock()
             self._close_open()
             self.history.end_session(self.session_id, ended=ended, reason=reason)
-        summary = Summary(self.session_id, self.plan.seed, started, ended, reason, self.results,
-                          sorted(self.hits.values(), key=lambda m: (-m.count, m.name)),
-                          str(self.history.path))
+        summary = Summary(
+            self.session_id,
+            self.plan.seed,
+            started,
+            ended,
+            reason,
+            self.results,
+            sorted(self.hits.values(), key=lambda m: (-m.count, m.name)),
+            str(self.history.path),
+        )
         try:
             render_summary(self.console, summary)
         except KeyboardInterrupt:  # a second Ctrl-C while the summary prints: everything is saved
@@ -300,9 +345,15 @@ class Session:
         if len(plan.candidates) == 1:
             chosen = plan.candidates[0]
         else:
-            chosen = adaptive.choose(plan.candidates, self.history.problems(), self.history.attempts(),
-                                     now=self.env.clock(), seed=plan.seed, index=index,
-                                     previous=self.previous).candidate
+            chosen = adaptive.choose(
+                plan.candidates,
+                self.history.problems(),
+                self.history.attempts(),
+                now=self.env.clock(),
+                seed=plan.seed,
+                index=index,
+                previous=self.previous,
+            ).candidate
         if index == 0 and plan.first_seed is not None:
             seed = plan.first_seed
         else:
@@ -313,7 +364,7 @@ class Session:
 
     # -- one problem -----------------------------------------------------------------------------
 
-    def _present(self, inst: "Instance", index: int) -> None:
+    def _present(self, inst: Instance, index: int) -> None:
         from rich.rule import Rule
         from rich.text import Text
 
@@ -342,7 +393,7 @@ class Session:
                 out.print(ask)
             self._work_part(inst, part)
 
-    def _work_part(self, inst: "Instance", part: "PartInstance") -> None:
+    def _work_part(self, inst: Instance, part: PartInstance) -> None:
         from rich.text import Text
 
         from psyq.grading import INVALID, grade
@@ -352,9 +403,16 @@ class Session:
         t = inst.template
         result = PartResult(t.id, t.family, inst.seed, part.id, H.OPEN)
         self.results.append(result)
-        pid = self.history.start_problem(self.session_id, template=t.id, family=t.family,
-                                         difficulty=t.difficulty, seed=inst.seed, part=part.id,
-                                         instance_id=inst.id, shown=clock())
+        pid = self.history.start_problem(
+            self.session_id,
+            template=t.id,
+            family=t.family,
+            difficulty=t.difficulty,
+            seed=inst.seed,
+            part=part.id,
+            instance_id=inst.id,
+            shown=clock(),
+        )
         next_hint = 0
         last_value: float | None = None
 
@@ -376,12 +434,22 @@ class Session:
             command = COMMANDS.get(text.lower())
             if command == HINT:
                 if next_hint < len(part.hints):
-                    out.print(_labelled(f"Hint {next_hint + 1}/{len(part.hints)}: ", part.hints[next_hint], "cyan"))
+                    out.print(
+                        _labelled(
+                            f"Hint {next_hint + 1}/{len(part.hints)}: ",
+                            part.hints[next_hint],
+                            "cyan",
+                        )
+                    )
                     next_hint += 1
                     result.hints += 1
                     self.history.record_hint(pid)
                 else:
-                    out.print(Text("No more hints. Type solution to see the worked solution.", style="cyan"))
+                    out.print(
+                        Text(
+                            "No more hints. Type solution to see the worked solution.", style="cyan"
+                        )
+                    )
                 continue
             if command == HELP:
                 out.print(Text(HELP_TEXT))
@@ -397,7 +465,9 @@ class Session:
             if command == QUIT:
                 raise _Quit
             verdict = grade(part, text)
-            self.history.record_attempt(pid, verdict, time=answered_at, elapsed=answered_at - asked_at)
+            self.history.record_attempt(
+                pid, verdict, time=answered_at, elapsed=answered_at - asked_at
+            )
             if verdict.status == INVALID:
                 self._say_invalid(verdict)
                 continue
@@ -410,11 +480,15 @@ class Session:
                 return
             if verdict.misconception:
                 result.misconceptions.append(verdict.misconception)
-                hit = self.hits.setdefault((verdict.misconception, t.id),
-                                           MisconceptionHit(verdict.misconception, t.id, _idea(part, verdict)))
+                hit = self.hits.setdefault(
+                    (verdict.misconception, t.id),
+                    MisconceptionHit(verdict.misconception, t.id, _idea(part, verdict)),
+                )
                 hit.count += 1
             left = tries - result.tries
-            targeted = verdict.misconception is not None or any(n.startswith("SLIP:") for n in verdict.notes)
+            targeted = verdict.misconception is not None or any(
+                n.startswith("SLIP:") for n in verdict.notes
+            )
             message = _labelled("✗ ", verdict.feedback, "bold red")
             out.print(message)
             if left <= 0:
@@ -432,21 +506,26 @@ class Session:
                     out.print(_labelled("Nudge: ", part.hints[next_hint], "cyan"))
                     next_hint += 1
                 else:
-                    out.print(Text("Check the relation, the givens you used and the units.", style="cyan"))
-            out.print(Text(f"Try again: {left} {'try' if left == 1 else 'tries'} left.", style="dim"))
+                    out.print(
+                        Text("Check the relation, the givens you used and the units.", style="cyan")
+                    )
+            out.print(
+                Text(f"Try again: {left} {'try' if left == 1 else 'tries'} left.", style="dim")
+            )
 
     # -- what the student is told ----------------------------------------------------------------
 
-    def _say_invalid(self, verdict: "Verdict") -> None:
+    def _say_invalid(self, verdict: Verdict) -> None:
         from rich.text import Text
 
         self.console.print(_labelled("? ", verdict.feedback, "bold yellow"))
         if verdict.pointer:
             self.console.print(Text(verdict.pointer, style="yellow"), no_wrap=True, crop=True)
-        self.console.print(Text("That could not be read, so it cost no try. Type help for examples.",
-                                style="dim"))
+        self.console.print(
+            Text("That could not be read, so it cost no try. Type help for examples.", style="dim")
+        )
 
-    def _say_correct(self, inst: "Instance", part: "PartInstance", verdict: "Verdict") -> None:
+    def _say_correct(self, inst: Instance, part: PartInstance, verdict: Verdict) -> None:
         from rich.text import Text
 
         line = Text()
@@ -462,8 +541,9 @@ class Session:
         if insight:
             self.console.print(_labelled("Insight: ", insight, "green"))
 
-    def _show_solution(self, inst: "Instance", part: "PartInstance", student_value: float | None,
-                       *, reveal: bool) -> None:
+    def _show_solution(
+        self, inst: Instance, part: PartInstance, student_value: float | None, *, reveal: bool
+    ) -> None:
         from rich.text import Text
 
         from psyq.render import solution_block
@@ -496,7 +576,7 @@ def _labelled(label: str, text: str, style: str):
     return line
 
 
-def _insight(inst: "Instance", part: "PartInstance") -> str:
+def _insight(inst: Instance, part: PartInstance) -> str:
     """The part's one-line insight, or else the first sentence of the problem's worked solution."""
     if part.spec.insight:
         return part.spec.insight.strip()
@@ -506,7 +586,7 @@ def _insight(inst: "Instance", part: "PartInstance") -> str:
     return ""
 
 
-def _idea(part: "PartInstance", verdict: "Verdict") -> str:
+def _idea(part: PartInstance, verdict: Verdict) -> str:
     for m in part.misconceptions:
         if m.name == verdict.misconception:
             return m.feedback
@@ -515,6 +595,7 @@ def _idea(part: "PartInstance", verdict: "Verdict") -> str:
 
 # ------------------------------------------------------------------------------------------------
 # The summary
+
 
 def format_duration(seconds: float) -> str:
     seconds = max(0, int(round(seconds)))
@@ -527,7 +608,7 @@ def format_duration(seconds: float) -> str:
     return f"{s} s"
 
 
-def render_summary(console: "Console", summary: Summary) -> None:
+def render_summary(console: Console, summary: Summary) -> None:
     from rich.rule import Rule
     from rich.table import Table
     from rich.text import Text

@@ -7,8 +7,9 @@ docs/practice.md); :func:`render` prints the same report for a person.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 from psyq import history as H
 
@@ -25,22 +26,39 @@ REPORT_FORMAT = 1
 def iso(t: float | None) -> str | None:
     if t is None:
         return None
-    return datetime.fromtimestamp(t, tz=timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return (
+        datetime.fromtimestamp(t, tz=timezone.utc)
+        .isoformat(timespec="seconds")
+        .replace("+00:00", "Z")
+    )
 
 
 def _ratio(a: int, b: int) -> float | None:
     return round(a / b, 4) if b else None
 
 
-def _group(problems: Sequence[H.ProblemRow], attempts: Sequence[H.AttemptRow], key: str) -> list[dict]:
+def _group(
+    problems: Sequence[H.ProblemRow], attempts: Sequence[H.AttemptRow], key: str
+) -> list[dict]:
     rows: dict[str, dict] = {}
     for p in problems:
         if not p.counted:
             continue
         k = getattr(p, key)
-        r = rows.setdefault(k, {key: k, **({"family": p.family} if key == "template" else {}),
-                                "problems": 0, "solved": 0, "first_try": 0, "answers": 0, "correct": 0,
-                                "hints": 0, "last_seen": None})
+        r = rows.setdefault(
+            k,
+            {
+                key: k,
+                **({"family": p.family} if key == "template" else {}),
+                "problems": 0,
+                "solved": 0,
+                "first_try": 0,
+                "answers": 0,
+                "correct": 0,
+                "hints": 0,
+                "last_seen": None,
+            },
+        )
         r["problems"] += 1
         r["solved"] += p.outcome == H.SOLVED
         r["first_try"] += p.first_try
@@ -69,18 +87,33 @@ def _sessions(sessions: Sequence[H.SessionRow], problems, attempts, recent: int)
         correct = sum(a.correct for a in ans)
         last = max([s.started] + [p.shown for p in ps] + [a.time for a in ans])
         ended = s.ended if s.ended is not None else last
-        out.append({"id": s.id, "started": iso(s.started), "ended": iso(s.ended), "reason": s.reason,
-                    "seed": s.seed, "problems": len(ps), "solved": sum(p.outcome == H.SOLVED for p in ps),
-                    "answers": len(ans), "correct": correct, "accuracy": _ratio(correct, len(ans)),
-                    "seconds": round(max(0.0, ended - s.started), 1)})
+        out.append(
+            {
+                "id": s.id,
+                "started": iso(s.started),
+                "ended": iso(s.ended),
+                "reason": s.reason,
+                "seed": s.seed,
+                "problems": len(ps),
+                "solved": sum(p.outcome == H.SOLVED for p in ps),
+                "answers": len(ans),
+                "correct": correct,
+                "accuracy": _ratio(correct, len(ans)),
+                "seconds": round(max(0.0, ended - s.started), 1),
+            }
+        )
     return out
 
 
 def _trend(sessions: list[dict]) -> dict:
     scored = [s for s in sessions if s["accuracy"] is not None]
     if len(scored) < 2:
-        return {"direction": "not enough data", "recent_accuracy": None, "earlier_accuracy": None,
-                "sessions_compared": len(scored)}
+        return {
+            "direction": "not enough data",
+            "recent_accuracy": None,
+            "earlier_accuracy": None,
+            "sessions_compared": len(scored),
+        }
     half = len(scored) // 2
     earlier, recent = scored[:half], scored[half:]
 
@@ -88,9 +121,15 @@ def _trend(sessions: list[dict]) -> dict:
         return sum(r["correct"] for r in rows) / sum(r["answers"] for r in rows)
 
     e, r = pooled(earlier), pooled(recent)
-    direction = "improving" if r - e > TREND_MARGIN else "declining" if e - r > TREND_MARGIN else "steady"
-    return {"direction": direction, "recent_accuracy": round(r, 4), "earlier_accuracy": round(e, 4),
-            "sessions_compared": len(scored)}
+    direction = (
+        "improving" if r - e > TREND_MARGIN else "declining" if e - r > TREND_MARGIN else "steady"
+    )
+    return {
+        "direction": direction,
+        "recent_accuracy": round(r, 4),
+        "earlier_accuracy": round(e, 4),
+        "sessions_compared": len(scored),
+    }
 
 
 def _misconceptions(attempts: Sequence[H.AttemptRow]) -> list[dict]:
@@ -101,9 +140,18 @@ def _misconceptions(attempts: Sequence[H.AttemptRow]) -> list[dict]:
             last_correct[a.template] = max(last_correct.get(a.template, a.time), a.time)
         if not a.misconception:
             continue
-        r = rows.setdefault((a.misconception, a.template), {
-            "name": a.misconception, "template": a.template, "family": a.family, "count": 0,
-            "sessions": set(), "last_seen": a.time, "feedback": a.feedback})
+        r = rows.setdefault(
+            (a.misconception, a.template),
+            {
+                "name": a.misconception,
+                "template": a.template,
+                "family": a.family,
+                "count": 0,
+                "sessions": set(),
+                "last_seen": a.time,
+                "feedback": a.feedback,
+            },
+        )
         r["count"] += 1
         r["sessions"].add(a.session_id)
         r["last_seen"] = max(r["last_seen"], a.time)
@@ -111,13 +159,27 @@ def _misconceptions(attempts: Sequence[H.AttemptRow]) -> list[dict]:
     out = []
     for r in rows.values():
         resolved = last_correct.get(r["template"], float("-inf")) > r["last_seen"]
-        out.append({**r, "sessions": len(r["sessions"]), "recurring": r["count"] >= 2,
-                    "resolved": resolved, "last_seen": iso(r["last_seen"])})
+        out.append(
+            {
+                **r,
+                "sessions": len(r["sessions"]),
+                "recurring": r["count"] >= 2,
+                "resolved": resolved,
+                "last_seen": iso(r["last_seen"]),
+            }
+        )
     return sorted(out, key=lambda r: (r["resolved"], -r["count"], r["name"], r["template"]))
 
 
-def report(history: H.History | None, candidates: Sequence["Candidate"], *, now: float,
-           recent: int = RECENT_SESSIONS, database: str | None = None, top: int = 3) -> dict:
+def report(
+    history: H.History | None,
+    candidates: Sequence[Candidate],
+    *,
+    now: float,
+    recent: int = RECENT_SESSIONS,
+    database: str | None = None,
+    top: int = 3,
+) -> dict:
     """Everything ``psyq stats`` shows, as one JSON-ready dict."""
     from psyq import adaptive
 
@@ -138,20 +200,31 @@ def report(history: H.History | None, candidates: Sequence["Candidate"], *, now:
         "schema": history.schema_version if history else H.SCHEMA_VERSION,
         "generated": iso(now),
         "totals": {
-            "sessions": len(sessions), "problems": len(counted),
+            "sessions": len(sessions),
+            "problems": len(counted),
             "solved": sum(p.outcome == H.SOLVED for p in counted),
             "first_try": sum(p.first_try for p in counted),
-            "answers": len(graded), "correct": correct, "accuracy": _ratio(correct, len(graded)),
+            "answers": len(graded),
+            "correct": correct,
+            "accuracy": _ratio(correct, len(graded)),
             "unreadable": len(attempts) - len(graded),
-            "hints": sum(p.hints for p in problems), "seconds": round(seconds, 1),
+            "hints": sum(p.hints for p in problems),
+            "seconds": round(seconds, 1),
         },
         "families": _group(problems, attempts, "family"),
         "templates": _group(problems, attempts, "template"),
         "sessions": recent_sessions,
         "trend": _trend(recent_sessions),
         "misconceptions": _misconceptions(attempts),
-        "next": [{"template": s.candidate.id, "family": s.candidate.family, "weight": round(s.weight, 3),
-                  "reasons": list(s.reasons)} for s in ranked[:top]],
+        "next": [
+            {
+                "template": s.candidate.id,
+                "family": s.candidate.family,
+                "weight": round(s.weight, 3),
+                "reasons": list(s.reasons),
+            }
+            for s in ranked[:top]
+        ],
     }
 
 
@@ -159,7 +232,7 @@ def _pct(x: float | None) -> str:
     return "—" if x is None else f"{round(100 * x)} %"
 
 
-def render(console: "Console", data: dict) -> None:
+def render(console: Console, data: dict) -> None:
     from rich.table import Table
     from rich.text import Text
 
@@ -171,32 +244,56 @@ def render(console: "Console", data: dict) -> None:
     else:
         head = Text()
         head.append("Practice so far  ", style="bold")
-        head.append(f"{tot['sessions']} session{'s' if tot['sessions'] != 1 else ''}, "
-                    f"{tot['problems']} problem part{'s' if tot['problems'] != 1 else ''}, "
-                    f"{tot['solved']} solved ({tot['first_try']} at the first try), "
-                    f"answer accuracy {_pct(tot['accuracy'])}, {format_duration(tot['seconds'])}")
+        head.append(
+            f"{tot['sessions']} session{'s' if tot['sessions'] != 1 else ''}, "
+            f"{tot['problems']} problem part{'s' if tot['problems'] != 1 else ''}, "
+            f"{tot['solved']} solved ({tot['first_try']} at the first try), "
+            f"answer accuracy {_pct(tot['accuracy'])}, {format_duration(tot['seconds'])}"
+        )
         console.print(head)
-        for title, rows, key in (("By family", data["families"], "family"),
-                                 ("By template", data["templates"], "template")):
-            table = Table(title=title, title_justify="left", title_style="bold", box=None,
-                          header_style="bold", pad_edge=False)
+        for title, rows, key in (
+            ("By family", data["families"], "family"),
+            ("By template", data["templates"], "template"),
+        ):
+            table = Table(
+                title=title,
+                title_justify="left",
+                title_style="bold",
+                box=None,
+                header_style="bold",
+                pad_edge=False,
+            )
             table.add_column(key, style="cyan", overflow="fold")
             table.add_column("solved", justify="right")
             table.add_column("accuracy", justify="right")
             table.add_column("last seen", style="dim", no_wrap=True)
             for r in rows:
-                table.add_row(r[key], f"{r['solved']}/{r['problems']}", _pct(r["accuracy"]),
-                              (r["last_seen"] or "")[:10])
+                table.add_row(
+                    r[key],
+                    f"{r['solved']}/{r['problems']}",
+                    _pct(r["accuracy"]),
+                    (r["last_seen"] or "")[:10],
+                )
             console.print(table)
-        table = Table(title="Recent sessions", title_justify="left", title_style="bold", box=None,
-                      header_style="bold", pad_edge=False)
+        table = Table(
+            title="Recent sessions",
+            title_justify="left",
+            title_style="bold",
+            box=None,
+            header_style="bold",
+            pad_edge=False,
+        )
         table.add_column("started", no_wrap=True)
         table.add_column("solved", justify="right")
         table.add_column("accuracy", justify="right")
         table.add_column("time", justify="right", style="dim")
         for s in data["sessions"]:
-            table.add_row((s["started"] or "")[:16].replace("T", " "), f"{s['solved']}/{s['problems']}",
-                          _pct(s["accuracy"]), format_duration(s["seconds"]))
+            table.add_row(
+                (s["started"] or "")[:16].replace("T", " "),
+                f"{s['solved']}/{s['problems']}",
+                _pct(s["accuracy"]),
+                format_duration(s["seconds"]),
+            )
         console.print(table)
         tr = data["trend"]
         line = Text()
@@ -204,8 +301,10 @@ def render(console: "Console", data: dict) -> None:
         if tr["recent_accuracy"] is None:
             line.append("not enough sessions yet to see a trend")
         else:
-            line.append(f"{tr['direction']}: {_pct(tr['recent_accuracy'])} in recent sessions against "
-                        f"{_pct(tr['earlier_accuracy'])} before")
+            line.append(
+                f"{tr['direction']}: {_pct(tr['recent_accuracy'])} in recent sessions against "
+                f"{_pct(tr['earlier_accuracy'])} before"
+            )
         console.print(line)
         miscs = [m for m in data["misconceptions"] if not m["resolved"] or m["recurring"]]
         if miscs:

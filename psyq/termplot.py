@@ -40,7 +40,7 @@ class Marks:
 
 
 def _convert(value: float, src: str, dst: str) -> float | None:
-    """``value`` from unit ``src`` to ``dst`` ('' and 'fraction' are the same); None if impossible."""
+    """``value`` from unit ``src`` to ``dst`` ('' is 'fraction'); None if impossible."""
     norm = {"": "fraction"}
     src, dst = norm.get(src, src), norm.get(dst, dst)
     if src == dst:
@@ -56,7 +56,7 @@ def _convert(value: float, src: str, dst: str) -> float | None:
         return None
 
 
-def marks_for(curve: "Curve", part: "PartInstance", student_value: float | None) -> Marks:
+def marks_for(curve: Curve, part: PartInstance, student_value: float | None) -> Marks:
     """Where the correct answer and the student's answer (in ``part.unit``) fall on ``curve``."""
     from psyq.draws import format_number
 
@@ -87,7 +87,9 @@ def _finite(values) -> list[float]:
     return [v for v in values if v is not None and math.isfinite(v)]
 
 
-def render(curve: "Curve", marks: Marks, *, width: int, height: int = HEIGHT, color: bool = True) -> str | None:
+def render(
+    curve: Curve, marks: Marks, *, width: int, height: int = HEIGHT, color: bool = True
+) -> str | None:
     """The plot as text (ANSI colours when ``color``), or None when plotext cannot draw it."""
     import plotext
 
@@ -115,8 +117,9 @@ def render(curve: "Curve", marks: Marks, *, width: int, height: int = HEIGHT, co
     fig.theme("simple" if color else "colorless")
     for i, (name, ys) in enumerate(curve.series.items()):
         pts = [(x, y) for x, y in zip(xs, ys) if math.isfinite(x) and math.isfinite(y)]
-        signal = fig.signal([p[0] for p in pts], [p[1] for p in pts],
-                            marker=SERIES_MARKERS[i % len(SERIES_MARKERS)])
+        signal = fig.signal(
+            [p[0] for p in pts], [p[1] for p in pts], marker=SERIES_MARKERS[i % len(SERIES_MARKERS)]
+        )
         signal.lines()
         fig.draw(signal)
     if marks.correct is not None:
@@ -127,29 +130,41 @@ def render(curve: "Curve", marks: Marks, *, width: int, height: int = HEIGHT, co
     fig.ruler("y").lim(y_lo, y_hi)
     if curve.log_x:
         fig.ruler("x").scale("log")
-    y_what = " / ".join(curve.y_labels.values())
-    fig.title(f"{y_what} ({curve.y_unit})" if curve.y_unit else y_what)
+    unit = f" ({curve.y_unit})" if curve.y_unit else ""
+    title = " / ".join(curve.y_labels.values()) + unit
+    if len(title) > width - 6:  # several curves: their names are in the caption; keep the symbols
+        title = ", ".join(curve.series) + unit
+    fig.title(title if len(title) <= width - 6 else unit.strip())
     fig.label(curve.x_label, axis="x")
     text = fig.build().string(colorless=not color)
     fig.clear()
     return text
 
 
-def caption(curve: "Curve", marks: Marks) -> str:
-    items = []
+def caption(curve: Curve, marks: Marks) -> str:
+    """What the markers mean: a line naming the curves (if several), then one for the points."""
+    lines = []
     if len(curve.series) > 1:
-        for i, name in enumerate(curve.series):
-            items.append(f"{SERIES_SAMPLES[i % len(SERIES_SAMPLES)]} {curve.y_labels.get(name, name)}")
+        lines.append(
+            "   ".join(
+                f"{SERIES_SAMPLES[i % len(SERIES_SAMPLES)]} {curve.y_labels.get(name, name)}"
+                for i, name in enumerate(curve.series)
+            )
+        )
+    items = []
     if marks.correct is not None:
         items.append(f"{CORRECT_MARKER} correct: {marks.correct_text}")
     if marks.student_text:
         where = " (off the chart)" if marks.student_off_chart else ""
         items.append(f"{STUDENT_MARKER} your answer: {marks.student_text}{where}")
-    return "   ".join(items)
+    if items:
+        lines.append("   ".join(items))
+    return "\n".join(lines)
 
 
-def show(console: "Console", instance: "Instance", part: "PartInstance",
-         student_value: float | None = None) -> bool:
+def show(
+    console: Console, instance: Instance, part: PartInstance, student_value: float | None = None
+) -> bool:
     """Print the instance's curve under a worked solution; False (and nothing printed) when the
     template has no figure, the output is not a terminal, or the terminal is too narrow."""
     if not console.is_terminal or console.width < MIN_WIDTH:
@@ -168,5 +183,6 @@ def show(console: "Console", instance: "Instance", part: "PartInstance",
         return False
     console.print(Text(f"  {c.title}", style="bold"))
     console.print(Text.from_ansi(text) if color else Text(text), crop=True, no_wrap=True)
-    console.print(Text("  " + caption(c, marks), style="dim"))
+    for line in caption(c, marks).splitlines():
+        console.print(Text("  " + line, style="dim"))
     return True

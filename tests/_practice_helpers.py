@@ -1,4 +1,4 @@
-"""Shared helpers for the practice tests: play a whole scripted session through an injected console."""
+"""Helpers for the practice tests: play a whole scripted session through an injected console."""
 
 from __future__ import annotations
 
@@ -32,8 +32,9 @@ class FakeClock:
 
 def candidate(template_id: str) -> Candidate:
     t = bank.load(template_id)
-    return Candidate(t.id, t.family, t.difficulty,
-                     frozenset(m.name for p in t.parts for m in p.misconceptions))
+    return Candidate(
+        t.id, t.family, t.difficulty, frozenset(m.name for p in t.parts for m in p.misconceptions)
+    )
 
 
 @dataclass
@@ -44,16 +45,38 @@ class Played:
     history: History
 
 
-def play(lines, home: Path, *, templates=("occupancy-from-ki",), seed: int | None = 1, session_seed: int = 1,
-         count: int = 1, tries: int = 3, width: int = 80, terminal: bool = False, plots: bool = True,
-         clock: FakeClock | None = None) -> Played:
+def play(
+    lines,
+    home: Path,
+    *,
+    templates=("occupancy-from-ki",),
+    seed: int | None = 1,
+    session_seed: int = 1,
+    count: int = 1,
+    tries: int = 3,
+    width: int = 80,
+    terminal: bool = False,
+    plots: bool = True,
+    clock: FakeClock | None = None,
+) -> Played:
     buf = io.StringIO()
-    console = Console(file=buf, width=width, force_terminal=terminal, highlight=False,
-                      color_system="standard" if terminal else None)
+    console = Console(
+        file=buf,
+        width=width,
+        force_terminal=terminal,
+        highlight=False,
+        color_system="standard" if terminal else None,
+    )
     env = Environment.scripted(console, lines, clock=clock or FakeClock(), plots=plots)
     hist = History(Path(home) / "history.sqlite3")
-    plan = Plan([candidate(t) for t in templates], bank.load, count=count, tries=tries,
-                seed=session_seed if seed is None else seed, first_seed=seed)
+    plan = Plan(
+        [candidate(t) for t in templates],
+        bank.load,
+        count=count,
+        tries=tries,
+        seed=session_seed if seed is None else seed,
+        first_seed=seed,
+    )
     summary = Session(env, hist, plan).run()
     raw = buf.getvalue()
     return Played(summary, ANSI.sub("", raw), raw, hist)

@@ -18,10 +18,22 @@ from psyq.errors import PsyqError
 from psyq.grading import Verdict
 
 
-def verdict(answer="10.6 %", status="incorrect", notes=("ACC_OUTSIDE", "MISC:unoccupied"),
-            misconception="unoccupied", value=10.6):
-    return Verdict(status, answer, notes=list(notes), feedback="That is the unoccupied fraction.",
-                   value=value, unit="%", misconception=misconception)
+def verdict(
+    answer="10.6 %",
+    status="incorrect",
+    notes=("ACC_OUTSIDE", "MISC:unoccupied"),
+    misconception="unoccupied",
+    value=10.6,
+):
+    return Verdict(
+        status,
+        answer,
+        notes=list(notes),
+        feedback="That is the unoccupied fraction.",
+        value=value,
+        unit="%",
+        misconception=misconception,
+    )
 
 
 def test_home_precedence(tmp_path):
@@ -73,8 +85,16 @@ def test_open_without_create_needs_the_file(tmp_path):
 def test_round_trip(tmp_path):
     with H.History(tmp_path / "h.sqlite3") as h:
         sid = h.start_session(seed=7, started=100.0, options={"count": 5})
-        pid = h.start_problem(sid, template="occupancy-from-ki", family="occupancy", difficulty=1, seed=1,
-                              part="a", instance_id="abc", shown=101.0)
+        pid = h.start_problem(
+            sid,
+            template="occupancy-from-ki",
+            family="occupancy",
+            difficulty=1,
+            seed=1,
+            part="a",
+            instance_id="abc",
+            shown=101.0,
+        )
         h.record_attempt(pid, verdict(), time=110.0, elapsed=9.0)
         h.record_attempt(pid, verdict("8O %", "invalid", ("INVALID",), None, None), time=111.0)
         h.record_hint(pid)
@@ -82,12 +102,27 @@ def test_round_trip(tmp_path):
         h.finish_problem(pid, outcome=H.SOLVED, finished=121.0)
         h.end_session(sid, ended=130.0, reason="done")
         [s] = h.sessions()
-        assert (s.seed, s.started, s.ended, s.reason, s.options) == (7, 100.0, 130.0, "done", {"count": 5})
+        assert (s.seed, s.started, s.ended, s.reason, s.options) == (
+            7,
+            100.0,
+            130.0,
+            "done",
+            {"count": 5},
+        )
         [p] = h.problems()
-        assert (p.outcome, p.tries, p.hints, p.finished, p.first_try, p.counted) == ("solved", 2, 1, 121.0, False, True)
+        assert (p.outcome, p.tries, p.hints, p.finished, p.first_try, p.counted) == (
+            "solved",
+            2,
+            1,
+            121.0,
+            False,
+            True,
+        )
         a = h.attempts()
         assert [x.status for x in a] == ["incorrect", "invalid", "correct"]
-        assert a[0].notes == ("ACC_OUTSIDE", "MISC:unoccupied") and a[0].misconception == "unoccupied"
+        assert (
+            a[0].notes == ("ACC_OUTSIDE", "MISC:unoccupied") and a[0].misconception == "unoccupied"
+        )
         assert a[0].value == 10.6 and a[1].value is None and a[2].time == 120.0
         assert [x.graded for x in a] == [True, False, True]
         assert h.seen_seeds() == {"occupancy-from-ki": {1}}
@@ -97,7 +132,16 @@ def test_round_trip(tmp_path):
 def test_end_session_marks_open_parts_abandoned(tmp_path):
     with H.History(tmp_path / "h.sqlite3") as h:
         sid = h.start_session(seed=1, started=0.0)
-        pid = h.start_problem(sid, template="t", family="f", difficulty=1, seed=3, part="a", instance_id="i", shown=1.0)
+        pid = h.start_problem(
+            sid,
+            template="t",
+            family="f",
+            difficulty=1,
+            seed=3,
+            part="a",
+            instance_id="i",
+            shown=1.0,
+        )
         h.end_session(sid, ended=5.0, reason="interrupt")
         [p] = h.problems()
         assert (p.outcome, p.finished, p.counted) == ("abandoned", 5.0, False)
@@ -108,7 +152,16 @@ def test_end_session_marks_open_parts_abandoned(tmp_path):
 def test_reset_deletes_everything_in_one_go(tmp_path):
     with H.History(tmp_path / "h.sqlite3") as h:
         sid = h.start_session(seed=1, started=0.0)
-        pid = h.start_problem(sid, template="t", family="f", difficulty=1, seed=3, part="a", instance_id="i", shown=1.0)
+        pid = h.start_problem(
+            sid,
+            template="t",
+            family="f",
+            difficulty=1,
+            seed=3,
+            part="a",
+            instance_id="i",
+            shown=1.0,
+        )
         h.record_attempt(pid, verdict(), time=2.0)
         assert h.reset() == {"sessions": 1, "problems": 1, "attempts": 1}
         assert h.counts() == {"sessions": 0, "problems": 0, "attempts": 0}
@@ -120,8 +173,16 @@ def _writer(path: str, label: str, n: int, barrier) -> None:
     barrier.wait()
     sid = h.start_session(seed=hash(label) & 0xFFFF, started=0.0)
     for i in range(n):
-        pid = h.start_problem(sid, template=f"t-{label}", family="f", difficulty=1, seed=i, part="a",
-                              instance_id=f"{label}{i}", shown=float(i))
+        pid = h.start_problem(
+            sid,
+            template=f"t-{label}",
+            family="f",
+            difficulty=1,
+            seed=i,
+            part="a",
+            instance_id=f"{label}{i}",
+            shown=float(i),
+        )
         h.record_attempt(pid, verdict(answer=f"{label}{i}"), time=float(i))
         h.finish_problem(pid, outcome=H.FAILED, finished=float(i))
     h.end_session(sid, ended=float(n), reason="done")
@@ -133,7 +194,9 @@ def test_two_sessions_at_once_do_not_corrupt_the_file(tmp_path):
     H.History(path).close()
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(3)
-    procs = [ctx.Process(target=_writer, args=(path, label, 60, barrier)) for label in ("x", "y", "z")]
+    procs = [
+        ctx.Process(target=_writer, args=(path, label, 60, barrier)) for label in ("x", "y", "z")
+    ]
     for p in procs:
         p.start()
     for p in procs:
@@ -158,7 +221,8 @@ def test_a_killed_writer_keeps_every_committed_attempt(tmp_path):
         for i in range(5):
             pid = h.start_problem(sid, template="t", family="f", difficulty=1, seed=i, part="a",
                                   instance_id="i", shown=0.0)
-            h.record_attempt(pid, Verdict("incorrect", str(i), notes=["ACC_OUTSIDE"]), time=float(i))
+            v = Verdict("incorrect", str(i), notes=["ACC_OUTSIDE"])
+            h.record_attempt(pid, v, time=float(i))
         print("ready", flush=True)
         time.sleep(60)
     """)

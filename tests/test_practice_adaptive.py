@@ -16,7 +16,9 @@ NOW = 1_700_000_000.0
 OCC = A.Candidate("occupancy-from-ki", "occupancy", 1, frozenset({"unoccupied", "linear_ratio"}))
 MAO = A.Candidate("mao-recovery", "mao", 2, frozenset({"ln_for_log2", "inhibited_fraction"}))
 SNRI = A.Candidate("snri-engagement", "snri", 2, frozenset({"omax_ignored"}))
-OCC2 = A.Candidate("occupancy-free-vs-total", "occupancy", 2, frozenset({"unoccupied", "total_not_free"}))
+OCC2 = A.Candidate(
+    "occupancy-free-vs-total", "occupancy", 2, frozenset({"unoccupied", "total_not_free"})
+)
 ALL = [OCC, MAO, SNRI]
 
 
@@ -66,7 +68,9 @@ def test_weakness_is_the_smoothed_wrong_share_of_recent_answers():
 
 def test_only_the_last_RECENT_answers_count():
     old_wrong = [At(i, OCC.id, "occupancy", "incorrect", NOW - 10_000 + i) for i in range(30)]
-    new_right = [At(100 + i, OCC.id, "occupancy", "correct", NOW - 100 + i) for i in range(A.RECENT)]
+    new_right = [
+        At(100 + i, OCC.id, "occupancy", "correct", NOW - 100 + i) for i in range(A.RECENT)
+    ]
     s = by_id(A.score([OCC], [], old_wrong + new_right, now=NOW))
     assert s[OCC.id].weakness == pytest.approx(1 / (A.RECENT + 2))
 
@@ -77,8 +81,13 @@ def test_misconception_pressure_reaches_templates_that_share_it_and_fades_with_c
     assert s[OCC.id].misconception == 1.0
     assert s[OCC2.id].misconception == 1.0  # the other template that detects 'unoccupied'
     assert s[MAO.id].misconception == 0.0
-    assert "you gave the 'unoccupied' answer 1× and have not put it right since" in s[OCC2.id].reasons
-    right = [At(2, OCC.id, "occupancy", "correct", NOW - 200), At(3, OCC.id, "occupancy", "correct", NOW - 100)]
+    assert (
+        "you gave the 'unoccupied' answer 1× and have not put it right since" in s[OCC2.id].reasons
+    )
+    right = [
+        At(2, OCC.id, "occupancy", "correct", NOW - 200),
+        At(3, OCC.id, "occupancy", "correct", NOW - 100),
+    ]
     s = by_id(A.score([OCC], [], [hit, right[0]], now=NOW))
     assert s[OCC.id].misconception == 0.5
     s = by_id(A.score([OCC], [], [hit, *right], now=NOW))
@@ -105,8 +114,9 @@ def test_spacing_interval_doubles_with_first_try_streak():
     broken_last = [*streak, P(3, "mao", NOW - 2 * DAY + 1, "failed", 3)]
     assert by_id(A.score([MAO], broken_last, [], now=NOW))[MAO.id].due == A.DUE_CAP
     # just seen: nothing due
-    assert by_id(A.score([MAO], [P(1, "mao", NOW - 60, "solved", 1)], [], now=NOW))[MAO.id].due == pytest.approx(
-        60 / (2 * DAY))
+    assert by_id(A.score([MAO], [P(1, "mao", NOW - 60, "solved", 1)], [], now=NOW))[
+        MAO.id
+    ].due == pytest.approx(60 / (2 * DAY))
 
 
 def test_the_previous_template_is_damped():
@@ -117,16 +127,25 @@ def test_the_previous_template_is_damped():
 
 
 def test_choose_is_deterministic_and_follows_the_weights():
-    problems = [P(1, "occupancy", NOW - 600), P(2, "mao", NOW - 600, "failed", 3), P(3, "snri", NOW - 600)]
-    attempts = [At(1, OCC.id, "occupancy", "correct", NOW - 590),
-                At(2, MAO.id, "mao", "incorrect", NOW - 590, "ln_for_log2"),
-                At(3, MAO.id, "mao", "incorrect", NOW - 580, "ln_for_log2"),
-                At(4, MAO.id, "mao", "incorrect", NOW - 570),
-                At(5, SNRI.id, "snri", "correct", NOW - 590)]
+    problems = [
+        P(1, "occupancy", NOW - 600),
+        P(2, "mao", NOW - 600, "failed", 3),
+        P(3, "snri", NOW - 600),
+    ]
+    attempts = [
+        At(1, OCC.id, "occupancy", "correct", NOW - 590),
+        At(2, MAO.id, "mao", "incorrect", NOW - 590, "ln_for_log2"),
+        At(3, MAO.id, "mao", "incorrect", NOW - 580, "ln_for_log2"),
+        At(4, MAO.id, "mao", "incorrect", NOW - 570),
+        At(5, SNRI.id, "snri", "correct", NOW - 590),
+    ]
     first = A.choose(ALL, problems, attempts, now=NOW, seed=11, index=0)
     again = A.choose(ALL, problems, attempts, now=NOW, seed=11, index=0)
     assert first.candidate == again.candidate
-    picks = Counter(A.choose(ALL, problems, attempts, now=NOW, seed=11, index=i).candidate.id for i in range(2000))
+    picks = Counter(
+        A.choose(ALL, problems, attempts, now=NOW, seed=11, index=i).candidate.id
+        for i in range(2000)
+    )
     weights = by_id(A.score(ALL, problems, attempts, now=NOW))
     total = sum(s.weight for s in weights.values())
     assert weights[MAO.id].weight > 2 * weights[OCC.id].weight
@@ -136,12 +155,20 @@ def test_choose_is_deterministic_and_follows_the_weights():
 
 
 def test_ranked_puts_the_weakest_first():
-    attempts = [At(i, SNRI.id, "snri", "incorrect", NOW - 100 + i, "omax_ignored") for i in range(3)]
-    problems = [P(1, "snri", NOW - 200, "failed", 3), P(2, "occupancy", NOW - 200), P(3, "mao", NOW - 200)]
+    attempts = [
+        At(i, SNRI.id, "snri", "incorrect", NOW - 100 + i, "omax_ignored") for i in range(3)
+    ]
+    problems = [
+        P(1, "snri", NOW - 200, "failed", 3),
+        P(2, "occupancy", NOW - 200),
+        P(3, "mao", NOW - 200),
+    ]
     ranked = A.ranked(ALL, problems, attempts, now=NOW)
     assert ranked[0].candidate == SNRI
-    assert ranked[0].reasons[:2] == ("3 of your last 3 answers in snri were wrong",
-                                     "you gave the 'omax_ignored' answer 3× and have not put it right since")
+    assert ranked[0].reasons[:2] == (
+        "3 of your last 3 answers in snri were wrong",
+        "you gave the 'omax_ignored' answer 3× and have not put it right since",
+    )
 
 
 def test_pick_seed_skips_seen_seeds_and_is_deterministic():
@@ -169,4 +196,9 @@ def test_unit_draw_is_stable():
     assert 0.0 <= A.unit_draw("x") < 1.0
     # pinned: a change in the stream would silently change every student's next problem
     assert round(A.unit_draw("psyq-practice-pick", 1, 0), 12) == round(
-        int.from_bytes(__import__("hashlib").sha256(b"psyq-practice-pick\x001\x000").digest()[:8], "big") / 2**64, 12)
+        int.from_bytes(
+            __import__("hashlib").sha256(b"psyq-practice-pick\x001\x000").digest()[:8], "big"
+        )
+        / 2**64,
+        12,
+    )

@@ -1,4 +1,4 @@
-"""`psyq practice` as a command: reproducible start, piped answers, selection options, light import."""
+"""`psyq practice` as a command: reproducible start, piped answers, selection, light import."""
 
 from __future__ import annotations
 
@@ -27,11 +27,19 @@ def run_psyq(*args, stdin: str = "", home=None, **env_extra) -> subprocess.Compl
     env.pop("PSYQ_TEMPLATES", None)
     if home is not None:
         env["PSYQ_HOME"] = str(home)
-    return subprocess.run([sys.executable, "-m", "psyq", *args], input=stdin, capture_output=True, text=True,
-                          env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "psyq", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
 
 
-@pytest.mark.parametrize("template, seed", [("occupancy-from-ki", 1), ("snri-engagement", 7), ("mao-recovery", 12345)])
+@pytest.mark.parametrize(
+    "template, seed", [("occupancy-from-ki", 1), ("snri-engagement", 7), ("mao-recovery", 12345)]
+)
 def test_practice_starts_with_exactly_the_problem_show_prints(tmp_path, template, seed):
     shown = run_psyq("show", template, "--seed", str(seed))
     practised = run_psyq("practice", "--template", template, "--seed", str(seed), home=tmp_path)
@@ -46,9 +54,25 @@ def test_answers_piped_from_a_file(tmp_path):
     answers.write_text("10.6 %\n8O %\nhint\n89.4 %\n", encoding="utf-8")
     with answers.open() as fh:
         env = dict(os.environ, COLUMNS="80", PSYQ_HOME=str(tmp_path / "home"))
-        proc = subprocess.run([sys.executable, "-m", "psyq", "practice", "--template", "occupancy-from-ki",
-                               "--seed", "1", "--count", "2"], stdin=fh, capture_output=True, text=True,
-                              env=env, timeout=120)
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "psyq",
+                "practice",
+                "--template",
+                "occupancy-from-ki",
+                "--seed",
+                "1",
+                "--count",
+                "2",
+            ],
+            stdin=fh,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     # each answer is echoed after its prompt, so the transcript reads like a session
@@ -64,8 +88,16 @@ def test_answers_piped_from_a_file(tmp_path):
 
 
 def test_no_color_and_pipe_give_plain_text(tmp_path):
-    proc = run_psyq("practice", "--template", "occupancy-from-ki", "--seed", "1", stdin="1\n2\n3\n",
-                    home=tmp_path, NO_COLOR="1")
+    proc = run_psyq(
+        "practice",
+        "--template",
+        "occupancy-from-ki",
+        "--seed",
+        "1",
+        stdin="1\n2\n3\n",
+        home=tmp_path,
+        NO_COLOR="1",
+    )
     assert proc.returncode == 0
     assert "\x1b[" not in proc.stdout
     assert "The answer is 89.4 %" in proc.stdout
@@ -73,9 +105,20 @@ def test_no_color_and_pipe_give_plain_text(tmp_path):
 
 
 def test_home_option_beats_environment(tmp_path):
-    res = runner.invoke(app, ["practice", "--template", "occupancy-from-ki", "--seed", "1",
-                              "--home", str(tmp_path / "flag")], input="89.4 %\n",
-                        env={"PSYQ_HOME": str(tmp_path / "env")})
+    res = runner.invoke(
+        app,
+        [
+            "practice",
+            "--template",
+            "occupancy-from-ki",
+            "--seed",
+            "1",
+            "--home",
+            str(tmp_path / "flag"),
+        ],
+        input="89.4 %\n",
+        env={"PSYQ_HOME": str(tmp_path / "env")},
+    )
     assert res.exit_code == 0, res.output
     assert (tmp_path / "flag" / DB_NAME).exists()
     assert not (tmp_path / "env").exists()
@@ -83,8 +126,11 @@ def test_home_option_beats_environment(tmp_path):
 
 
 def test_family_selection(tmp_path):
-    res = runner.invoke(app, ["practice", "--family", "mao", "--count", "3", "--seed", "4",
-                              "--home", str(tmp_path)], input="skip\nskip\nskip\n")
+    res = runner.invoke(
+        app,
+        ["practice", "--family", "mao", "--count", "3", "--seed", "4", "--home", str(tmp_path)],
+        input="skip\nskip\nskip\n",
+    )
     assert res.exit_code == 0, res.output
     with History(tmp_path / DB_NAME) as h:
         fams = {p.family for p in h.problems()}
@@ -94,8 +140,11 @@ def test_family_selection(tmp_path):
 
 
 def test_difficulty_filter(tmp_path):
-    res = runner.invoke(app, ["practice", "--difficulty", "1", "--count", "4", "--home", str(tmp_path)],
-                        input="skip\n" * 4)
+    res = runner.invoke(
+        app,
+        ["practice", "--difficulty", "1", "--count", "4", "--home", str(tmp_path)],
+        input="skip\n" * 4,
+    )
     assert res.exit_code == 0, res.output
     easy = {e.id for e in bank.entries() if e.difficulty == 1}
     with History(tmp_path / DB_NAME) as h:
@@ -112,14 +161,16 @@ def test_unknown_family_is_a_usage_error(tmp_path):
 
 
 def test_unknown_template_is_a_usage_error(tmp_path):
-    res = runner.invoke(app, ["practice", "--template", "occupancy-from-kj", "--home", str(tmp_path)])
+    res = runner.invoke(
+        app, ["practice", "--template", "occupancy-from-kj", "--home", str(tmp_path)]
+    )
     assert res.exit_code == 2
     assert "'occupancy-from-kj' is neither a template id nor a family" in res.output
 
 
 def test_practice_then_stats_then_a_second_run_targets_the_weakness(tmp_path):
-    """The issue's 'done when': five problems with feedback, quit; stats shows those attempts; the next
-    run leans towards the weakness."""
+    """The issue's 'done when': five problems with feedback, quit; stats shows those attempts;
+    the next run leans towards the weakness."""
     from psyq import adaptive
     from psyq.instance import generate
 
@@ -129,27 +180,71 @@ def test_practice_then_stats_then_a_second_run_targets_the_weakness(tmp_path):
         seeds.append(adaptive.pick_seed(t.id, set(seeds), session_seed=1, index=index))
     lines = []
     for s in seeds:  # the 'unoccupied' mistake three times on every problem
-        wrong = next(m.display for m in generate(t, s).parts[0].misconceptions if m.name == "unoccupied")
+        wrong = next(
+            m.display for m in generate(t, s).parts[0].misconceptions if m.name == "unoccupied"
+        )
         lines += [wrong, "hint", wrong, wrong]
-    res = runner.invoke(app, ["practice", "--template", "occupancy-from-ki", "--count", "5", "--seed", "1",
-                              "--home", str(tmp_path)], input="\n".join(lines) + "\nquit\n")
+    res = runner.invoke(
+        app,
+        [
+            "practice",
+            "--template",
+            "occupancy-from-ki",
+            "--count",
+            "5",
+            "--seed",
+            "1",
+            "--home",
+            str(tmp_path),
+        ],
+        input="\n".join(lines) + "\nquit\n",
+    )
     assert res.exit_code == 0, res.output
     assert res.output.count("✗ That is the unoccupied fraction") == 15
-    assert "• unoccupied ×15 (occupancy-from-ki): That is the unoccupied fraction" in res.output.replace("\n", " ")
+    assert (
+        "• unoccupied ×15 (occupancy-from-ki): That is the unoccupied fraction"
+        in res.output.replace("\n", " ")
+    )
     assert res.output.count("worked solution:") == 5
     assert "Score  0 of 5 solved (0 %)" in res.output
 
     res = runner.invoke(app, ["stats", "--json", "--home", str(tmp_path)])
     data = json.loads(res.output)
-    assert (data["totals"]["problems"], data["totals"]["answers"], data["totals"]["hints"]) == (5, 15, 5)
-    assert data["misconceptions"][0]["name"] == "unoccupied" and data["misconceptions"][0]["count"] == 15
+    assert (data["totals"]["problems"], data["totals"]["answers"], data["totals"]["hints"]) == (
+        5,
+        15,
+        5,
+    )
+    assert (
+        data["misconceptions"][0]["name"] == "unoccupied"
+        and data["misconceptions"][0]["count"] == 15
+    )
     # what to practise next: templates that can catch the same mistake (any family)
     assert all(any("'unoccupied' answer 15×" in r for r in n["reasons"]) for n in data["next"])
     occ_next = [n for n in data["next"] if n["family"] == "occupancy"]
-    assert all("15 of your last 15 answers in occupancy were wrong" in n["reasons"] for n in occ_next)
+    assert all(
+        "15 of your last 15 answers in occupancy were wrong" in n["reasons"] for n in occ_next
+    )
 
-    res = runner.invoke(app, ["practice", "--family", "occupancy", "--family", "mao", "--family", "snri",
-                              "--count", "12", "--seed", "99", "--home", str(tmp_path)], input="skip\n" * 12)
+    res = runner.invoke(
+        app,
+        [
+            "practice",
+            "--family",
+            "occupancy",
+            "--family",
+            "mao",
+            "--family",
+            "snri",
+            "--count",
+            "12",
+            "--seed",
+            "99",
+            "--home",
+            str(tmp_path),
+        ],
+        input="skip\n" * 12,
+    )
     assert res.exit_code == 0, res.output
     with History(tmp_path / DB_NAME) as h:
         last = h.sessions()[-1].id
@@ -163,10 +258,15 @@ def test_practice_then_stats_then_a_second_run_targets_the_weakness(tmp_path):
 
 
 def test_cli_import_stays_light():
-    code = ("import sys, psyq.cli, psyq.commands.practice; "
-            "print(sorted(m for m in ('numpy', 'sympy', 'pint', 'rich', 'plotext', 'sqlite3', 'platformdirs') "
-            "if m in sys.modules))")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    code = (
+        "import sys, psyq.cli, psyq.commands.practice; "
+        "print(sorted(m for m in ('numpy', 'sympy', 'pint', 'rich', 'plotext', 'sqlite3',"
+        " 'platformdirs') "
+        "if m in sys.modules))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
     assert proc.returncode == 0, proc.stderr
     heavy = json.loads(proc.stdout.replace("'", '"'))
     assert not {"numpy", "sympy", "pint"} & set(heavy)

@@ -17,11 +17,19 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[=>]|\r")
 
 
 def spawn(home, *args, width=100):
-    env = dict(os.environ, PSYQ_HOME=str(home), TERM="xterm-256color", COLUMNS=str(width), LINES="50")
+    env = dict(
+        os.environ, PSYQ_HOME=str(home), TERM="xterm-256color", COLUMNS=str(width), LINES="50"
+    )
     env.pop("NO_COLOR", None)
     env.pop("PSYQ_TEMPLATES", None)
-    return pexpect.spawn(sys.executable, ["-m", "psyq", "practice", *args], env=env, encoding="utf-8",
-                         dimensions=(50, width), timeout=60)
+    return pexpect.spawn(
+        sys.executable,
+        ["-m", "psyq", "practice", *args],
+        env=env,
+        encoding="utf-8",
+        dimensions=(50, width),
+        timeout=60,
+    )
 
 
 class Screen:
@@ -86,12 +94,17 @@ def test_typed_session_in_a_pty(tmp_path):
         assert probs[1].outcome == "abandoned" and probs[1].tries == 0 and probs[1].seed != 1
         attempts = h.attempts()
         assert [(a.answer, a.status, a.misconception) for a in attempts] == [
-            ("10.6 %", "incorrect", "unoccupied"), ("8O %", "invalid", None), ("89.4 %", "correct", None)]
+            ("10.6 %", "incorrect", "unoccupied"),
+            ("8O %", "invalid", None),
+            ("89.4 %", "correct", None),
+        ]
         assert "MISC:unoccupied" in attempts[0].notes
 
 
 def test_failed_problem_shows_the_curve_in_a_wide_terminal(tmp_path):
-    child = spawn(tmp_path, "--template", "occupancy-from-ki", "--seed", "1", "--count", "1", "--tries", "1")
+    child = spawn(
+        tmp_path, "--template", "occupancy-from-ki", "--seed", "1", "--count", "1", "--tries", "1"
+    )
     screen = Screen(child)
     try:
         screen.expect(r"try 1/1")

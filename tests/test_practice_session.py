@@ -40,14 +40,16 @@ def test_misconception_then_unreadable_then_hint_then_correct(tmp_path, occ1):
     assert "a percent sign must stand alone after the number" in out
     assert "  8O %\n     ^" in out
     assert "cost no try" in out
-    assert out.count("(a) try 2/3 ›") == 3  # after the misconception, after the unreadable answer, after the hint
+    assert (
+        out.count("(a) try 2/3 ›") == 3
+    )  # after the misconception, after the unreadable answer, after the hint
     assert "Hint 1/2: " + part.hints[0][:40] in out
     assert "✓ Correct: 89.4 %, accepted [88.54, 90.33] %." in out
     assert "Insight: Occupancy follows a hyperbola" in out
     # the summary
     assert "Score  1 of 1 solved (100 %), 0 at the first try" in out
     assert "Time   " in out and "1 hint" in out
-    assert re.search(r"^occupancy +1/1$", out, re.M)
+    assert re.search(r"^occupancy +1/1$", out, re.MULTILINE)
     assert "• unoccupied ×1 (occupancy-from-ki): " + unoccupied.feedback[:30] in out
     # the database
     h = p.history
@@ -86,7 +88,11 @@ def test_three_wrong_answers_give_nudge_then_worked_solution(tmp_path, occ1):
     assert "The law of mass action for one site" in out
     assert "Score  0 of 1 solved (0 %)" in out
     [prob] = p.history.problems()
-    assert (prob.outcome, prob.tries, prob.hints) == ("failed", 3, 0)  # nudges are not hints asked for
+    assert (prob.outcome, prob.tries, prob.hints) == (
+        "failed",
+        3,
+        0,
+    )  # nudges are not hints asked for
     assert [a.status for a in p.history.attempts()] == ["incorrect"] * 3
 
 
@@ -170,7 +176,12 @@ def test_quit_ctrl_c_and_end_of_input_end_cleanly_with_summary(tmp_path, ending,
 def test_two_part_problem(tmp_path):
     inst = generate(bank.load("snri-engagement"), 3)
     a, b = inst.parts
-    p = play([a.display, b.misconceptions[0].display, b.display], tmp_path, templates=("snri-engagement",), seed=3)
+    p = play(
+        [a.display, b.misconceptions[0].display, b.display],
+        tmp_path,
+        templates=("snri-engagement",),
+        seed=3,
+    )
     assert f"✓ Correct: {a.display}" in p.out
     assert "(b) What is the NET occupancy (in %)?" in p.out
     assert b.misconceptions[0].feedback[:40] in p.out
@@ -178,7 +189,7 @@ def test_two_part_problem(tmp_path):
     probs = p.history.problems()
     assert [(x.part, x.outcome, x.tries) for x in probs] == [("a", "solved", 1), ("b", "solved", 2)]
     assert "Score  2 of 2 solved (100 %), 1 at the first try" in p.out
-    assert re.search(r"^snri +2/2$", p.out, re.M)
+    assert re.search(r"^snri +2/2$", p.out, re.MULTILINE)
 
 
 def test_time_comes_from_the_injected_clock(tmp_path):
@@ -194,8 +205,14 @@ def test_time_comes_from_the_injected_clock(tmp_path):
 def test_adaptive_session_never_repeats_a_seed(tmp_path):
     seen: list[tuple[str, int]] = []
     for session_seed in (5, 6):
-        p = play(["skip"] * 6, tmp_path, templates=(OCC, "mao-recovery", "snri-engagement"), seed=None,
-                 session_seed=session_seed, count=6)
+        p = play(
+            ["skip"] * 6,
+            tmp_path,
+            templates=(OCC, "mao-recovery", "snri-engagement"),
+            seed=None,
+            session_seed=session_seed,
+            count=6,
+        )
         seen = [(pr.template, pr.seed) for pr in p.history.problems()]
     assert len(seen) == 12
     assert len(set(seen)) == 12
@@ -205,8 +222,14 @@ def test_adaptive_session_never_repeats_a_seed(tmp_path):
 def test_adaptive_session_is_reproducible_from_its_seed(tmp_path):
     picks = []
     for home in ("x", "y"):
-        p = play(["skip"] * 4, tmp_path / home, templates=(OCC, "mao-recovery", "snri-engagement"), seed=None,
-                 session_seed=42, count=4)
+        p = play(
+            ["skip"] * 4,
+            tmp_path / home,
+            templates=(OCC, "mao-recovery", "snri-engagement"),
+            seed=None,
+            session_seed=42,
+            count=4,
+        )
         picks.append([(pr.template, pr.seed) for pr in p.history.problems()])
     assert picks[0] == picks[1]
 

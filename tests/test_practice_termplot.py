@@ -35,7 +35,8 @@ def test_marks_for_a_two_curve_figure():
     assert set(c.series) == {"occ_SERT", "occ_NET"}
     assert m.correct[1] == pytest.approx(b.value, rel=1e-9)
     assert m.student == (m.correct[0], 20.0)
-    assert "⠒⠒ SERT occupancy   ·· NET occupancy   ● correct:" in termplot.caption(c, m)
+    assert termplot.caption(c, m).splitlines()[0] == "⠒⠒ SERT occupancy   ·· NET occupancy"
+    assert termplot.caption(c, m).splitlines()[1].startswith("● correct: ")
 
 
 def test_render_draws_both_points(occ1):
@@ -49,8 +50,10 @@ def test_render_draws_both_points(occ1):
     canvas = [line for line in lines if "│" in line or "┤" in line]
     assert sum(line.count(termplot.STUDENT_MARKER) for line in canvas) == 1
     # the student's 10.6 % sits low on the chart, the correct 89.4 % high
-    row_of = {mark: next(i for i, line in enumerate(canvas) if mark in line)
-              for mark in (termplot.CORRECT_MARKER, termplot.STUDENT_MARKER)}
+    row_of = {
+        mark: next(i for i, line in enumerate(canvas) if mark in line)
+        for mark in (termplot.CORRECT_MARKER, termplot.STUDENT_MARKER)
+    }
     assert row_of[termplot.CORRECT_MARKER] < row_of[termplot.STUDENT_MARKER] - 5
     assert "fractional occupancy of SERT (%)" in lines[0]
     assert "free drug concentration at SERT (nM)" in text
@@ -68,7 +71,12 @@ def test_an_answer_far_off_the_curve_is_reported_not_drawn(occ1):
 
 def _console(width: int, terminal: bool) -> tuple[Console, io.StringIO]:
     buf = io.StringIO()
-    return Console(file=buf, width=width, force_terminal=terminal, color_system="standard" if terminal else None), buf
+    return Console(
+        file=buf,
+        width=width,
+        force_terminal=terminal,
+        color_system="standard" if terminal else None,
+    ), buf
 
 
 def test_show_in_a_terminal(occ1):

@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
-from typing import List, Optional
 
 import typer
 
@@ -25,8 +24,14 @@ def home_option():
     return typer.Option(None, "--home", help=HOME_HELP, show_default=False, file_okay=False)
 
 
-def candidates(families: List[str], template_ids: List[str], difficulty: Optional[int],
-               templates: List[str], *, strict: bool = True):
+def candidates(
+    families: list[str],
+    template_ids: list[str],
+    difficulty: int | None,
+    templates: list[str],
+    *,
+    strict: bool = True,
+):
     """The templates a session may ask, as :class:`psyq.adaptive.Candidate` (loaded and checked).
 
     With ``strict`` a template named with --template that fails to load is an error; templates
@@ -39,8 +44,10 @@ def candidates(families: List[str], template_ids: List[str], difficulty: Optiona
     if families or template_ids:
         for f in families:
             if f not in {e.family for e in entries.values()}:
-                raise PsyqError(f"no family '{f}'",
-                                hint="families: " + ", ".join(sorted({e.family for e in entries.values()})))
+                raise PsyqError(
+                    f"no family '{f}'",
+                    hint="families: " + ", ".join(sorted({e.family for e in entries.values()})),
+                )
         ids = bank.select([*families, *template_ids], templates)
     else:
         ids = list(entries)
@@ -48,8 +55,10 @@ def candidates(families: List[str], template_ids: List[str], difficulty: Optiona
         ids = [i for i in ids if entries[i].difficulty == difficulty]
         if not ids:
             have = sorted({e.difficulty for e in entries.values()})
-            raise PsyqError(f"no template of difficulty {difficulty} in this selection",
-                            hint="difficulties in the bank: " + ", ".join(map(str, have)))
+            raise PsyqError(
+                f"no template of difficulty {difficulty} in this selection",
+                hint="difficulties in the bank: " + ", ".join(map(str, have)),
+            )
     out = []
     for i in ids:
         try:
@@ -68,20 +77,32 @@ def candidates(families: List[str], template_ids: List[str], difficulty: Optiona
 
 @handle_errors
 def practice(
-    family: List[str] = typer.Option([], "--family", "-f", help="Practise this family (repeatable).",
-                                     show_default=False),
-    template: List[str] = typer.Option([], "--template", "-t", help="Practise this template (repeatable).",
-                                       show_default=False),
-    difficulty: Optional[int] = typer.Option(None, "--difficulty", "-d", min=1, max=5,
-                                             help="Only templates of this difficulty."),
+    family: list[str] = typer.Option(
+        [], "--family", "-f", help="Practise this family (repeatable).", show_default=False
+    ),
+    template: list[str] = typer.Option(
+        [], "--template", "-t", help="Practise this template (repeatable).", show_default=False
+    ),
+    difficulty: int | None = typer.Option(
+        None, "--difficulty", "-d", min=1, max=5, help="Only templates of this difficulty."
+    ),
     count: int = typer.Option(5, "--count", "-n", min=1, max=200, help="How many problems."),
-    seed: Optional[int] = typer.Option(None, "--seed", "-s", min=0,
-                                       help="The first problem uses this seed (as psyq show does); "
-                                            "the next choices follow from it."),
-    tries: int = typer.Option(3, "--tries", min=1, max=10, help="Tries per part before the worked solution."),
-    plots: bool = typer.Option(True, "--plots/--no-plots", help="Curves under worked solutions (terminals ≥ 50 columns)."),
-    home: Optional[Path] = home_option(),
-    templates: List[str] = templates_option(),
+    seed: int | None = typer.Option(
+        None,
+        "--seed",
+        "-s",
+        min=0,
+        help="The first problem uses this seed (as psyq show does); "
+        "the next choices follow from it.",
+    ),
+    tries: int = typer.Option(
+        3, "--tries", min=1, max=10, help="Tries per part before the worked solution."
+    ),
+    plots: bool = typer.Option(
+        True, "--plots/--no-plots", help="Curves under worked solutions (terminals ≥ 50 columns)."
+    ),
+    home: Path | None = home_option(),
+    templates: list[str] = templates_option(),
 ) -> None:
     """Practise problems with feedback, hints and worked solutions; progress is saved.
 
@@ -99,10 +120,22 @@ def practice(
     session_seed = seed if seed is not None else int.from_bytes(os.urandom(4), "big")
     if seed is not None and seed >= 2**63:
         raise PsyqError("seed must be below 2^63")
-    plan = Plan(cands, lambda tid: bank.load(tid, templates), count=count, tries=tries, seed=session_seed,
-                first_seed=seed,
-                options={"family": family, "template": template, "difficulty": difficulty, "count": count,
-                         "seed": seed, "tries": tries})
+    plan = Plan(
+        cands,
+        lambda tid: bank.load(tid, templates),
+        count=count,
+        tries=tries,
+        seed=session_seed,
+        first_seed=seed,
+        options={
+            "family": family,
+            "template": template,
+            "difficulty": difficulty,
+            "count": count,
+            "seed": seed,
+            "tries": tries,
+        },
+    )
     env = Environment.system(plots=plots)
     with open_history(home) as hist:
         summary = Session(env, hist, plan).run()
@@ -112,12 +145,16 @@ def practice(
 
 @handle_errors
 def stats(
-    as_json: bool = typer.Option(False, "--json", help="Machine-readable report (fields in docs/practice.md)."),
+    as_json: bool = typer.Option(
+        False, "--json", help="Machine-readable report (fields in docs/practice.md)."
+    ),
     reset: bool = typer.Option(False, "--reset", help="Delete the practice history (asks first)."),
     yes: bool = typer.Option(False, "--yes", "-y", help="With --reset: do not ask."),
-    sessions: int = typer.Option(10, "--sessions", min=1, max=1000, help="Recent sessions in the trend."),
-    home: Optional[Path] = home_option(),
-    templates: List[str] = templates_option(),
+    sessions: int = typer.Option(
+        10, "--sessions", min=1, max=1000, help="Recent sessions in the trend."
+    ),
+    home: Path | None = home_option(),
+    templates: list[str] = templates_option(),
 ) -> None:
     """Your progress: accuracy, trend, recurring misconceptions, what to practise next.
 
@@ -157,8 +194,10 @@ def _reset(path: Path, yes: bool) -> None:
         return
     with History(path, create=False) as hist:
         counts = hist.counts()
-        what = (f"{counts['sessions']} session(s), {counts['problems']} problem part(s) and "
-                f"{counts['attempts']} answer(s) in {path}")
+        what = (
+            f"{counts['sessions']} session(s), {counts['problems']} problem part(s) and "
+            f"{counts['attempts']} answer(s) in {path}"
+        )
         if not yes:
             try:
                 ok = typer.confirm(f"Delete {what}?", default=False)
@@ -169,5 +208,7 @@ def _reset(path: Path, yes: bool) -> None:
                 typer.echo("Nothing deleted.")
                 raise typer.Exit(int(ExitCode.FAILURE))
         deleted = hist.reset()
-    typer.echo(f"Deleted {deleted['sessions']} session(s), {deleted['problems']} problem part(s) and "
-               f"{deleted['attempts']} answer(s).")
+    typer.echo(
+        f"Deleted {deleted['sessions']} session(s), {deleted['problems']} problem part(s) and "
+        f"{deleted['attempts']} answer(s)."
+    )
