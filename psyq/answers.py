@@ -50,7 +50,8 @@ def parse_answer(text: str) -> ParsedAnswer:
         raise _fail("the answer must be text", "", None)
     if len(text) > MAX_ANSWER:
         raise _fail(f"answer is too long ({len(text)} characters; at most {MAX_ANSWER})", text[:40] + "…", None)
-    for i, ch in enumerate(text):
+    # Printable ASCII holds no control or format character: only other text needs the scan.
+    for i, ch in enumerate(() if text.isascii() and text.isprintable() else text):
         if unicodedata.category(ch) in ("Cc", "Cf", "Co", "Cs") and ch not in "\t":
             raise _fail(f"invisible or control character (U+{ord(ch):04X}) in the answer", text, i,
                         hint="retype the answer")
@@ -104,9 +105,15 @@ def parse_answer(text: str) -> ParsedAnswer:
 def _normalise_powers(work: str) -> str:
     """'1.2 x 10^-3', '1.2X10^3' → '1.2*10^-3'; '10⁻³' → '10^-3' (same number of characters or more,
     positions after this point are approximate only for these rare forms)."""
-    work = re.sub(r"(?<=[\d.])\s*[xX]\s*(?=10\s*(\^|\*\*|[⁻⁺⁰¹²³⁴⁵⁶⁷⁸⁹]))", "*", work)
-    work = re.sub(r"10([⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)", lambda m: "10^" + m.group(1).translate(_SUPER), work)
+    if "x" in work or "X" in work:
+        work = _TIMES_TEN.sub("*", work)
+    if not work.isascii():
+        work = _SUPER_POWER.sub(lambda m: "10^" + m.group(1).translate(_SUPER), work)
     return work
+
+
+_TIMES_TEN = re.compile(r"(?<=[\d.])\s*[xX]\s*(?=10\s*(\^|\*\*|[⁻⁺⁰¹²³⁴⁵⁶⁷⁸⁹]))")
+_SUPER_POWER = re.compile(r"10([⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+)")
 
 
 def _decimal_comma(work: str, text: str) -> str:
@@ -137,19 +144,23 @@ def _decimal_comma(work: str, text: str) -> str:
     return work[:i] + "." + work[i + 1:]
 
 
+_NUMBER_RUN = re.compile(r"\d*\.?\d*(?:[eE][+-]?\d+)?")
+_WORD_RUN = re.compile(r"[A-Za-zµμ°Ω_]+\d*")
+
+
 def _unit_start(work: str) -> int:
     """Index where the unit text begins (len(work) when there is none)."""
     i, n = 0, len(work)
     while i < n:
         ch = work[i]
         if ch.isdigit() or ch == ".":
-            m = re.match(r"\d*\.?\d*(?:[eE][+-]?\d+)?", work[i:])
-            i += max(1, m.end())
+            m = _NUMBER_RUN.match(work, i)
+            i += max(1, m.end() - i)
             continue
         if ch == "%":
             return _back_to_open_paren(work, i)
         if ch.isalpha() or ch in "µμ°Ω":
-            m = re.match(r"[A-Za-zµμ°Ω_]+\d*", work[i:])
+            m = _WORD_RUN.match(work, i)
             word = m.group(0) if m else ch
             rest = work[i + len(word):].lstrip()
             if rest.startswith("("):

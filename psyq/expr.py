@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 from dataclasses import dataclass
 from typing import Callable, Mapping, Union
 
@@ -140,6 +141,13 @@ def parse(text: str, *, symbols: Mapping[str, object] | frozenset[str] | set[str
     stripped = source.strip()
     if not stripped:
         raise _fail("empty expression", text, 0)
+    # A plain number (most typed answers): the tree the ast route would build, without the ast.
+    # Anything the checks below might refuse goes the long way, so errors stay exactly the same.
+    plain = _PLAIN_NUMBER.fullmatch(stripped)
+    if plain is not None:
+        num = _plain_number(plain.group(2))
+        if num is not None:
+            return Neg(num) if plain.group(1) == "-" else num
     # '^' is the power operator for people; Python reads '**'.  Keep offsets by mapping positions.
     py = source.replace("**", "^^").replace("^", "\x00").replace("\x00\x00", "**").replace("\x00", "**")
     py = py.replace("π", "pi")
@@ -158,6 +166,22 @@ def parse(text: str, *, symbols: Mapping[str, object] | frozenset[str] | set[str
         raise _fail("expression is nested too deeply", text, None) from None
     builder = _Builder(text, source, py, lead, symbols, allow_compare)
     return builder.build(tree.body, 0)
+
+
+# A Python decimal literal (no underscores, no leading zeros) with an optional sign.
+_PLAIN_NUMBER = re.compile(r"([+-]?)((?:0|[1-9][0-9]*)(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?"
+                           r"|\.[0-9]+(?:[eE][+-]?[0-9]+)?)")
+
+
+def _plain_number(literal: str) -> Num | None:
+    """The Num that _Builder.constant makes of ``literal``, or None where it would refuse it."""
+    _, _, exp = literal.lower().partition("e")
+    if exp and abs(int(exp)) > MAX_EXPONENT:
+        return None
+    f = float(literal)
+    if not math.isfinite(f) or abs(f) > MAX_MAGNITUDE:
+        return None
+    return Num(f, literal)
 
 
 def _map_position(text: str, source: str, py_pos: int) -> int:
