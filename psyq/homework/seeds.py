@@ -53,11 +53,6 @@ def item_seed(secret: str | bytes | None, assignment_id: str, student_id: str, i
     return int.from_bytes(digest[:8], "big") >> 1
 
 
-def student_seeds(secret: str | bytes | None, assignment_id: str, student_id: str,
-                  n_items: int) -> list[int]:
-    return [item_seed(secret, assignment_id, student_id, i) for i in range(1, n_items + 1)]
-
-
 def secret_from_env(var: str = DEFAULT_SECRET_ENV, environ=None) -> str | None:
     """The secret held in environment variable ``var``; None when unset or empty."""
     from psyq.errors import InputError

@@ -30,13 +30,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from psyq.answers import MAX_ANSWER
 from psyq.errors import ExitCode, TemplateError
 from psyq.homework.roster import check_student_id
 from psyq.yamlsafe import Mapping
 from psyq.yamlsafe import loads as loads_yaml
 
 MAX_SUBMISSION_BYTES = 256_000  # a 100-part answer file is a few kilobytes
-MAX_ANSWER_CHARS = 200  # as psyq.answers.MAX_ANSWER; longer text is refused before parsing
+MAX_ANSWER_CHARS = MAX_ANSWER  # longer text is refused before it reaches the parser
 MAX_SHOWN = 60
 TOP_KEYS = ("student", "assignment", "answers")
 _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff\ud800-\udfff]")
