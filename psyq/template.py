@@ -602,30 +602,35 @@ def _parts(ctx, node, data, symbols, params, value_names) -> list[Part]:
     return parts
 
 
-def _rule(ctx, node, spec, path) -> Rule | None:
+def parse_rule(node: Any, container: Any, key: str, *, file: str, path: str) -> Rule | None:
+    """A grading rule written in another file (an assignment item), checked the same way."""
+    return _rule(_Ctx(file), node, container, path, key=key)
+
+
+def _rule(ctx, node, spec, path, key: str = "rule") -> Rule | None:
     if node is None:
         return None
     if not isinstance(node, Mapping):
-        raise ctx.error("rule is a mapping such as {sigfigs: 3}", spec, "rule", path)
+        raise ctx.error("rule is a mapping such as {sigfigs: 3}", spec, key, path)
     kinds = [k for k in ("relative", "absolute", "sigfigs", "strict_sigfigs", "decimals") if k in node]
     if len(kinds) != 1 or not set(node) <= set(kinds) | {"units"}:
         raise ctx.error("rule takes one of relative, absolute, sigfigs, strict_sigfigs, decimals "
-                        "(and optionally units: convert|strict)", spec, "rule", path)
+                        "(and optionally units: convert|strict)", spec, key, path)
     kind = kinds[0]
     value = node[kind]
     n: float | None
     m: int | None = None
     if kind == "sigfigs" and isinstance(value, list):
         if len(value) != 2 or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
-            raise ctx.error("sigfigs range is [n, m]", node, kind, path + ".rule")
+            raise ctx.error("sigfigs range is [n, m]", node, kind, f"{path}.{key}")
         n, m = value[0], value[1]
     elif isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise ctx.error(f"{kind} needs a number ≥ 0", node, kind, path + ".rule")
+        raise ctx.error(f"{kind} needs a number ≥ 0", node, kind, f"{path}.{key}")
     else:
         n = float(value)
     units_mode = node.get("units", "convert")
     if units_mode not in ("convert", "strict"):
-        raise ctx.error("units is convert or strict", node, "units", path + ".rule")
+        raise ctx.error("units is convert or strict", node, "units", f"{path}.{key}")
     return Rule(kind, n, m, units_mode)
 
 

@@ -33,7 +33,7 @@ from psyq.yamlsafe import loads as loads_yaml
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 TOP_KEYS = {"id", "title", "due", "instructions", "pass_mark", "templates", "items"}
-ITEM_KEYS = {"template", "points", "given", "tolerance", "title"}
+ITEM_KEYS = {"template", "points", "given", "tolerance", "rule", "title"}
 MAX_ITEMS = 100
 
 
@@ -49,6 +49,7 @@ class Item:
     atol: float | None = None
     title: str | None = None
     line: int = 0
+    rule: Any = None  # psyq.template.Rule overriding every part's grading rule (docs/grading.md)
 
 
 @dataclass(frozen=True)
@@ -255,8 +256,15 @@ def _item(file: str, seq: list, i: int) -> Item:
     title = spec.get("title")
     if title is not None and not isinstance(title, str):
         raise _err(file, "title must be text", spec, "title", path)
+    rule = None
+    if "rule" in spec:
+        from psyq.template import parse_rule
+
+        rule = parse_rule(spec["rule"], spec, "rule", file=file, path=path)
+        if "tolerance" in spec:
+            raise _err(file, "give tolerance or rule, not both", spec, "rule", path)
     return Item(index=i + 1, template_id=tid.strip(), points=points, given=given, rtol=rtol,
-                atol=atol, title=title, line=line_of(seq, i) or 0)
+                atol=atol, title=title, line=line_of(seq, i) or 0, rule=rule)
 
 
 # ------------------------------------------------------------------------------------------------
