@@ -10,6 +10,8 @@ not symbolic work.  Results are cached per template content.
 from __future__ import annotations
 
 import contextlib
+import functools
+import math
 import signal
 import threading
 from dataclasses import dataclass
@@ -187,8 +189,61 @@ def _make_step(u: str, text: str, sols: list, rearranged: bool, syms: dict, t: T
     if unknown_inputs:
         raise TemplateError(f"solution for {u} uses unknown names {unknown_inputs}", file=t.path, key="relations")
     args = [syms[n] for n in inputs]
-    functions = [sp.lambdify(args, sol, modules="numpy") for sol in sols]
+    functions = [sp.lambdify(args, _libm_powers(sol), modules=[_libm_namespace(), "numpy"])
+                 for sol in sols]
     return Step(u, text, list(sols), functions, inputs, rearranged)
+
+
+# numpy's exp, log and power use SIMD code whose last bit differs between numpy versions and CPUs
+# (as psyq.draws notes for log-uniform draws); answers are printed to 12 significant figures, so a
+# last-bit difference can flip a printed digit.  Solved expressions therefore evaluate these
+# functions with the C library's, element by element (math.exp, math.log, math.pow), as the draws do.
+
+def _libm_ufunc(name: str, fn, fallback):
+    import numpy as np
+
+    def safe(*xs):
+        try:
+            return fn(*xs)
+        except (ValueError, ZeroDivisionError):
+            return math.nan
+        except OverflowError:
+            return math.inf
+
+    loop = np.frompyfunc(safe, fallback.nin, 1)
+
+    def call(*xs):
+        arrays = [np.asarray(x) for x in xs]
+        if any(np.iscomplexobj(a) for a in arrays):
+            return fallback(*arrays)
+        with np.errstate(all="ignore"):
+            out = np.asarray(loop(*(a.astype(np.float64) for a in arrays)), dtype=np.float64)
+        return out if out.ndim else float(out)
+
+    call.__name__ = name
+    return call
+
+
+@functools.lru_cache(maxsize=1)
+def _libm_namespace() -> dict:
+    import numpy as np
+
+    def log(x):
+        return 0.0 if x == 1 else (-math.inf if x == 0 else math.log(x))
+
+    return {"exp": _libm_ufunc("exp", math.exp, np.exp),
+            "log": _libm_ufunc("log", log, np.log),
+            "libm_pow": _libm_ufunc("libm_pow", math.pow, np.power)}
+
+
+def _libm_powers(expr):
+    """Route powers other than squares, square roots and reciprocals through math.pow."""
+    import sympy as sp
+
+    exact = (sp.Integer(2), sp.Integer(-1), sp.Rational(1, 2), sp.Rational(-1, 2), sp.Integer(-2))
+    libm_pow = sp.Function("libm_pow")
+    return expr.replace(lambda e: e.is_Pow and e.exp not in exact,
+                        lambda e: libm_pow(e.base, e.exp))
 
 
 def evaluate_steps(compiled: Compiled, values: dict[str, Any]) -> dict[str, Any]:
