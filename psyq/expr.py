@@ -179,9 +179,15 @@ def _plain_number(literal: str) -> Num | None:
     if exp and abs(int(exp)) > MAX_EXPONENT:
         return None
     f = float(literal)
-    if not math.isfinite(f) or abs(f) > MAX_MAGNITUDE:
+    if not math.isfinite(f) or abs(f) > MAX_MAGNITUDE or (f == 0 and _nonzero_digits(literal)):
         return None
     return Num(f, literal)
+
+
+def _nonzero_digits(literal: str) -> bool:
+    """Whether the mantissa of a numeric literal has a digit other than 0 (1e-400 does, 0e5 not)."""
+    mantissa = literal.lower().partition("e")[0]
+    return any(ch in "123456789" for ch in mantissa)
 
 
 def _map_position(text: str, source: str, py_pos: int) -> int:
@@ -264,8 +270,8 @@ class _Builder:
             f = float(value)
         except OverflowError:
             raise _fail("number is out of range", self.text, pos) from None
-        if not math.isfinite(f) or abs(f) > MAX_MAGNITUDE:
-            raise _fail("number is out of range", self.text, pos)
+        if not math.isfinite(f) or abs(f) > MAX_MAGNITUDE or (f == 0 and _nonzero_digits(literal)):
+            raise _fail("number is out of range", self.text, pos)  # overflow, or underflow to 0
         return Num(f, literal)
 
     def literal_text(self, node: ast.Constant) -> str:

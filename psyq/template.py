@@ -326,18 +326,55 @@ def _num(ctx: _Ctx, container: Any, key: Any, path: str, value: Any = None) -> f
 
 
 def _expr(ctx: _Ctx, text: str, names, container, key, path, allow_compare=False) -> E.Node:
+    shown = text.strip() if isinstance(text, str) else repr(text)
+    if len(shown) > 60:
+        shown = shown[:57] + "…"
     try:
-        return E.parse(text, symbols=names, allow_compare=allow_compare)
+        node = E.parse(text, symbols=names, allow_compare=allow_compare)
+        _check_constants(node)
     except InputError as exc:
         extra = f" at column {exc.position + 1}" if exc.position is not None else ""
-        raise ctx.error(f"cannot read expression '{text.strip()}'{extra}: {exc.message}",
+        raise ctx.error(f"cannot read expression '{shown}'{extra}: {exc.message}",
                         container, key, path, hint=exc.hint) from None
+    return node
+
+
+def _check_constants(node: E.Node) -> None:
+    """Every part without symbols must evaluate within psyq's bounds: ``9^9^9`` or
+    ``((10^10)^10)^10…`` would otherwise reach sympy, which computes such integers exactly (and
+    hangs), or numpy, which turns them into inf.  Raises InputError."""
+    if isinstance(node, (E.Num, E.Sym)):
+        return
+    if not E.free_symbols(node):
+        try:
+            E.evaluate(node)
+        except InputError as exc:
+            raise InputError(f"'{E.to_text(node)[:40]}' cannot be evaluated: {exc.message}",
+                             hint="write the constant as a number") from None
+        return
+    for child in _children(node):
+        _check_constants(child)
+
+
+def _children(node: E.Node) -> tuple:
+    if isinstance(node, E.Neg):
+        return (node.operand,)
+    if isinstance(node, (E.BinOp, E.Compare)):
+        return (node.left, node.right)
+    if isinstance(node, E.Call):
+        return node.args
+    if isinstance(node, E.BoolOp):
+        return node.values
+    return ()
 
 
 def _check_exponents(ctx, node: E.Node, container, key, path) -> None:
     if isinstance(node, E.BinOp):
-        if node.op == "^" and isinstance(node.right, E.Num) and abs(node.right.value) > MAX_EXPONENT_IN_RELATION:
-            raise ctx.error(f"exponent {node.right.text} is too large for a relation (at most "
+        # A constant exponent (a number, or arithmetic such as 9^9 or -(2)) is bounded; constants
+        # have been checked to evaluate (_check_constants), so evaluate() cannot fail here.
+        if node.op == "^" and not E.free_symbols(node.right) \
+                and abs(E.evaluate(node.right)) > MAX_EXPONENT_IN_RELATION:
+            raise ctx.error(f"exponent {E.to_text(node.right)[:40]} is too large for a relation (at most "
                             f"{MAX_EXPONENT_IN_RELATION})", container, key, path)
         _check_exponents(ctx, node.left, container, key, path)
         _check_exponents(ctx, node.right, container, key, path)

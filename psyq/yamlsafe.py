@@ -147,8 +147,23 @@ def loads(text: str | bytes, file: str = "<text>", *, text_scalars: bool = False
             problem += f" ({exc.context.strip()} that starts on line {cmark.line + 1})"
         raise TemplateError(f"invalid YAML: {problem}", file=file, line=line,
                             hint="check indentation and quoting near this line") from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow (NUL, control …)
+        position = getattr(exc, "position", None)
+        line = text.count("\n", 0, position) + 1 if isinstance(position, int) else None
+        char = exc.character
+        if isinstance(char, str):
+            char = ord(char)
+        if not isinstance(char, int):
+            what = "a character"
+        elif getattr(exc, "encoding", None) not in (None, "unicode"):
+            what = f"byte 0x{char:02X}"
+        else:
+            what = f"U+{char:04X}"
+        raise TemplateError(f"invalid YAML: {what} is not allowed in YAML text", file=file,
+                            line=line, hint="remove control characters; save the file as UTF-8 text") from None
     except yaml.YAMLError as exc:
-        raise TemplateError(f"invalid YAML: {exc}", file=file) from None
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else "not valid YAML"
+        raise TemplateError(f"invalid YAML: {first}", file=file) from None
     except RecursionError:
         raise TemplateError("the YAML is nested too deeply", file=file) from None
 
