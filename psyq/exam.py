@@ -48,7 +48,7 @@ class ExamItem:
     template: str  # a template id (or a path to a template .yaml)
     points: float | None = None  # None: the sum of the template's part points
     given: tuple[tuple[str, Any], ...] = ()  # pinned givens as written (name, number or "value unit")
-    space_cm: float = DEFAULT_SPACE_CM
+    space_cm: float | None = None  # work space per part (None: the exam's default, DEFAULT_SPACE_CM)
     line: int | None = None  # where the item is in the exam file
 
 
@@ -180,11 +180,14 @@ def load_exam(path: str | Path) -> ExamSpec:
         if points is not None and (isinstance(points, bool) or not isinstance(points, (int, float))
                                    or not 0 <= points <= 10_000):
             raise err("points must be a number from 0 to 10000", node, "points", f"{where}.points")
-        space = node.get("space", DEFAULT_SPACE_CM)
-        if isinstance(space, bool) or not isinstance(space, (int, float)) or not 0 <= space <= 25:
+        space = node.get("space")
+        if space is not None and (isinstance(space, bool) or not isinstance(space, (int, float))
+                                  or not 0 <= space <= 25):
             raise err("space is the work space per part in cm (0 to 25)", node, "space", f"{where}.space")
-        given = node.get("given") or {}
-        if not isinstance(given, yamlsafe.Mapping):
+        given = node.get("given")
+        if given is None:
+            given = {}
+        if not isinstance(given, dict):
             raise err("given is a mapping NAME: value", node, "given", f"{where}.given",
                       hint="e.g. given: {t_half: 14, t: '3 wk'}")
         pairs = []
@@ -194,13 +197,17 @@ def load_exam(path: str | Path) -> ExamSpec:
                           f"{where}.given.{name}")
             pairs.append((str(name), value))
         items.append(ExamItem(tid.strip(), None if points is None else float(points), tuple(pairs),
-                              float(space), yamlsafe.line_of(items_node, i)))
+                              None if space is None else float(space), yamlsafe.line_of(items_node, i)))
     return ExamSpec(texts["title"] or DEFAULT_TITLE, tuple(items), texts["course"], texts["instructions"],
                     texts["date"], file)
 
 
-def spec_from_items(items: Sequence[str], templates: Sequence[str] = (), title: str | None = None) -> ExamSpec:
-    """ITEMS of ``psyq export``: one exam file, or template ids, family names and template files."""
+def spec_from_items(items: Sequence[str], templates: Sequence[str] = (), title: str | None = None,
+                    space_cm: float | None = None) -> ExamSpec:
+    """ITEMS of ``psyq export``: one exam file, or template ids, family names and template files.
+
+    ``title`` replaces the exam file's title; ``space_cm`` is the work space of every item that
+    does not set its own."""
     items = [i for i in items if i.strip()]
     if not items:
         raise InputError("give template ids, family names or an exam file",
@@ -216,6 +223,12 @@ def spec_from_items(items: Sequence[str], templates: Sequence[str] = (), title: 
     spec = _expand_families(spec, templates)
     if title is not None and title.strip():
         spec = ExamSpec(title.strip(), spec.items, spec.course, spec.instructions, spec.date, spec.path)
+    if space_cm is not None:
+        if not 0 <= space_cm <= 25:
+            raise InputError("--space is the work space per part in cm, from 0 to 25")
+        items = tuple(i if i.space_cm is not None else
+                      ExamItem(i.template, i.points, i.given, float(space_cm), i.line) for i in spec.items)
+        spec = ExamSpec(spec.title, items, spec.course, spec.instructions, spec.date, spec.path)
     return spec
 
 

@@ -55,6 +55,7 @@ class FigureSVG:
     sheet: str  # the curve without the answer
     key: str  # the same drawing with the answer marked
     caption: str  # what the figure shows (its title)
+    marked: bool = True  # False when this version's answer lies outside the plotted range
 
 
 def render(curve) -> FigureSVG:
@@ -66,7 +67,7 @@ def render(curve) -> FigureSVG:
     from matplotlib.figure import Figure
 
     with matplotlib.rc_context(_RC):
-        fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN))
+        fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), layout=None)
         FigureCanvasSVG(fig)
         ax = fig.add_subplot()
         xs = curve.x
@@ -96,7 +97,10 @@ def render(curve) -> FigureSVG:
             ax.legend(loc="lower right", frameon=False)
         ax.set_title(_short(curve.title, 80), loc="left")
         x_lo = min(xs) if not curve.log_x else min(x for x in xs if x > 0)
-        y_lo = ax.get_ylim()[0]
+        y_lo, y_hi = ax.get_ylim()
+        x_hi = max(xs)
+        marked = bool(curve.marks) and all(x_lo <= x0 <= x_hi and y_lo <= y0 <= y_hi
+                                           for x0, y0 in curve.marks.values())
         for i, (name, (x0, y0)) in enumerate(sorted(curve.marks.items())):
             color = _COLORS[list(curve.series).index(name) % len(_COLORS)] if name in curve.series else "#000"
             guide = ax.plot([x_lo, x0, x0], [y0, y0, y_lo], linestyle=(0, (3, 2)), linewidth=0.8,
@@ -105,11 +109,11 @@ def render(curve) -> FigureSVG:
             dot = ax.plot([x0], [y0], marker="o", markersize=5.5, markerfacecolor=color,
                           markeredgecolor="black", markeredgewidth=0.6, linestyle="none", zorder=4)[0]
             dot.set_gid(f"{MARK_ID}-dot-{i}")
-        fig.tight_layout(pad=0.4)
+        fig.subplots_adjust(left=0.13, right=0.975, bottom=0.17, top=0.89)  # fixed: no second layout pass
         buf = io.StringIO()
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": "psyq"})
     key = buf.getvalue()
-    return FigureSVG(strip_marks(key), key, curve.title)
+    return FigureSVG(strip_marks(key), key, curve.title, marked)
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -152,35 +156,128 @@ def strip_marks(svg: str) -> str:
     return "".join(out)
 
 
-def _render_job(curve):
-    return render(curve)
-
-
 def render_many(curves: Sequence, *, jobs: int | None = None,
                 progress: Callable[[int], None] | None = None) -> list[FigureSVG]:
-    """Draw many curves, in worker processes when there are many (same output either way)."""
+    """Draw many curves, in worker processes when there are many (same output either way).
+
+    Workers are fresh interpreters (``python -m psyq.figures``) fed pickled curves on stdin: no
+    fork (safe with threads, the same on every OS) and no re-import of the caller's main module
+    (multiprocessing's spawn would run an unguarded script again)."""
     n = len(curves)
     if jobs is None:
         jobs = min(os.cpu_count() or 1, 8)
+    jobs = max(1, min(jobs, n // 12 or 1))
     if n < PARALLEL_THRESHOLD or jobs <= 1:
-        out = []
-        for c in curves:
-            out.append(render(c))
-            if progress:
-                progress(1)
-        return out
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+        return _render_here(curves, progress)
+    try:
+        return _render_in_workers(list(curves), jobs, progress)
+    except (OSError, _WorkerFailed):
+        return _render_here(curves, progress)
 
-    ctx = multiprocessing.get_context("spawn")  # no fork: safe with threads, same on every OS
-    chunk = max(1, min(16, n // (jobs * 4) or 1))
+
+class _WorkerFailed(Exception):
+    pass
+
+
+def _render_here(curves, progress) -> list[FigureSVG]:
     out = []
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx) as pool:
-        for fig in pool.map(_render_job, curves, chunksize=chunk):
-            out.append(fig)
+    for c in curves:
+        out.append(render(c))
+        if progress:
+            progress(1)
+    return out
+
+
+def _render_in_workers(curves: list, jobs: int, progress) -> list[FigureSVG]:
+    import pickle
+    import queue
+    import struct
+    import subprocess
+    import sys
+    import threading
+    from pathlib import Path
+
+    import psyq
+
+    env = dict(os.environ)
+    root = str(Path(psyq.__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    size = -(-len(curves) // jobs)
+    chunks = [curves[i:i + size] for i in range(0, len(curves), size)]
+    results: list[list] = [[] for _ in chunks]
+    events: "queue.Queue[tuple[int, object]]" = queue.Queue()
+    procs = []
+    for _ in chunks:
+        procs.append(subprocess.Popen([sys.executable, "-c", "from psyq.figures import _worker; _worker()"],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                      env=env))
+
+    def feed(i: int) -> None:
+        proc = procs[i]
+        try:
+            proc.stdin.write(pickle.dumps(chunks[i], protocol=pickle.HIGHEST_PROTOCOL))
+        except OSError:
+            pass
+        finally:
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
+
+    def read(i: int) -> None:
+        proc = procs[i]
+        try:
+            for _ in chunks[i]:
+                head = proc.stdout.read(4)
+                if len(head) < 4:
+                    raise _WorkerFailed(proc.stderr.read().decode(errors="replace")[-400:])
+                (length,) = struct.unpack(">I", head)
+                events.put((i, FigureSVG(*pickle.loads(proc.stdout.read(length)))))
+            events.put((i, None))
+        except Exception as exc:  # noqa: BLE001 - reported to the main thread
+            events.put((i, exc))
+
+    threads = [threading.Thread(target=f, args=(i,), daemon=True) for i in range(len(chunks)) for f in (feed, read)]
+    for t in threads:
+        t.start()
+    finished = 0
+    failure = None
+    while finished < len(chunks):
+        i, item = events.get()
+        if item is None:
+            finished += 1
+        elif isinstance(item, Exception):
+            failure = item
+            finished += 1
+        else:
+            results[i].append(item)
             if progress:
                 progress(1)
-    return out
+    if failure is not None:
+        for p in procs:
+            p.kill()
+    for p in procs:
+        p.wait()
+        p.stdout.close()
+        p.stderr.close()
+    if failure is not None or any(p.returncode for p in procs):
+        raise _WorkerFailed(str(failure or "a figure worker failed"))
+    return [fig for chunk in results for fig in chunk]
+
+
+def _worker() -> None:
+    """A figure worker: read pickled curves on stdin, write each figure (as plain strings) as it is drawn."""
+    import pickle
+    import struct
+    import sys
+
+    curves = pickle.loads(sys.stdin.buffer.read())
+    out = sys.stdout.buffer
+    for c in curves:
+        fig = render(c)
+        data = pickle.dumps((fig.sheet, fig.key, fig.caption, fig.marked), protocol=pickle.HIGHEST_PROTOCOL)
+        out.write(struct.pack(">I", len(data)) + data)
+        out.flush()
 
 
 def figures_for(instances: Iterable, **kw) -> dict[str, FigureSVG]:
@@ -196,3 +293,4 @@ def figures_for(instances: Iterable, **kw) -> dict[str, FigureSVG]:
             todo[inst.id] = c
     drawn = render_many(list(todo.values()), **kw)
     return dict(zip(todo.keys(), drawn))
+

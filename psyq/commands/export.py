@@ -34,6 +34,9 @@ def export(
     figures: str = typer.Option("key", "--figures",
                                 help="Figures: key (in the key, answer marked) | all (sheets too) | none."),
     paper: str = typer.Option("a4", "--paper", help="Paper size: a4 | letter."),
+    space: Optional[float] = typer.Option(None, "--space",
+                                          help="Work space under each part, in cm (default 4; an exam file's "
+                                               "'space' wins)."),
     duplex: bool = typer.Option(False, "--duplex", help="Start every version on an odd page (two-sided)."),
     strict: bool = typer.Option(False, "--strict",
                                 help="Refuse to write an LMS format when it would approximate (exit 2)."),
@@ -77,7 +80,7 @@ def export(
             err.print(f"psyq: note: {', '.join(ignored)} {'does' if len(ignored) == 1 else 'do'} not apply "
                       f"to {fmt} (the bank carries its answers)", markup=False)
 
-    spec = X.spec_from_items(items, templates, title)
+    spec = X.spec_from_items(items, templates, title, space)
     interactive = sys.stderr.isatty()
     progress_bar = _progress(err) if interactive else None
     try:

@@ -16,6 +16,7 @@ from typing import Iterable, Iterator
 
 from psyq import draws
 from psyq.errors import PsyqError
+from psyq.exam import DEFAULT_SPACE_CM
 from psyq.export import mathfmt as M
 
 # Characters XML 1.0 cannot carry (and that have no business in a printed exam either).
@@ -62,9 +63,16 @@ def unit_label(unit: str) -> str:
     return "" if unit in ("", "fraction") else unit
 
 
+def figure_caption(fig) -> str:
+    """Under a key's figure: what the mark shows."""
+    if getattr(fig, "marked", True):
+        return "The dot marks this version's answer."
+    return "This version's answer lies outside the plotted range (or is not attainable)."
+
+
 def interval_text(low: float | None, high: float | None, unit: str) -> str:
     if low is None or high is None:
-        return "not attainable"
+        return "only 'not attainable'"
     u = unit_label(unit)
     return f"[{draws.format_number(low, 4)}, {draws.format_number(high, 4)}]" + (f" {u}" if u else "")
 
@@ -179,10 +187,12 @@ def _problem_view(problem) -> ProblemView:
     for i, p in enumerate(inst.parts):
         parts.append(PartView(
             id=p.id, label=f"({p.id})", prompt=" ".join(clean_text(p.prompt).split()), unit=unit_label(p.unit),
-            points=problem.part_points[i], space_cm=problem.item.space_cm,
+            points=problem.part_points[i],
+            space_cm=problem.item.space_cm if problem.item.space_cm is not None else DEFAULT_SPACE_CM,
             answer=clean_text(p.display), answer_box=M.quantity_box(clean_text(p.display))
             if not p.unattainable else ("text", "not attainable"),
-            interval=interval_text(p.low, p.high, p.unit), tolerance=tolerance_text(p), rule=rule_text(p),
+            interval=interval_text(p.low, p.high, p.unit),
+            tolerance="" if p.unattainable else tolerance_text(p), rule="" if p.unattainable else rule_text(p),
             unattainable=p.unattainable, steps=step_views(inst, p),
             misconceptions=[(m.name, clean_text(m.display), clean_text(m.feedback)) for m in p.misconceptions],
             hints=tuple(clean_text(h) for h in p.hints), instance_part=p))

@@ -228,7 +228,7 @@ def _key(exam, v, views, options, figures) -> list[str]:
             out.append("</div>")
         fig = figures.get(pv.figure_key) if options.figures in ("key", "all") else None
         if fig is not None:
-            out.append(_figure(fig.key, fig.caption, "The dot marks this version's answer."))
+            out.append(_figure(fig.key, fig.caption, C.figure_caption(fig)))
         out += [f'<p class="solution">{escape(p)}</p>' for p in pv.solution]
         out.append("</article>")
     out.append(_foot(spec, f"Answer key · version {v.index} · code {v.code}"))

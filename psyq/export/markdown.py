@@ -119,7 +119,7 @@ def _key(exam, v, views, options, figures) -> list[str]:
             out.append("")
         fig = figures.get(pv.figure_key) if options.figures in ("key", "all") else None
         if fig is not None:
-            out += [_figure(fig.key, fig.caption + " (the dot marks this version's answer)"), ""]
+            out += [_figure(fig.key, fig.caption), "", f"*{text(C.figure_caption(fig))}*", ""]
         for para in pv.solution:
             out += [f"*{text(para)}*", ""]
     return out

@@ -331,7 +331,7 @@ def _typst_group(box: Box) -> str:
     """A base for ^ or _: a single token, or the expression grouped without visible brackets."""
     if box[0] in ("id", "num", "fence", "sym", "sub", "sup"):
         return _typst(box)
-    return f"lr(( {_typst(box)} ))" if box[0] in ("qty", "row", "frac") else f"{{{_typst(box)}}}"
+    return f"lr(( {_typst(box)} ))" if box[0] in ("qty", "row", "frac") else _typst(box)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -208,6 +208,8 @@ def _sheet(doc: _Doc, exam, v, views, options, figures) -> None:
     doc.add(f"#block(above: 0.4em, below: 0.6em, text(size: 9.5pt, {note}))")
     doc.add("#line(length: 100%, stroke: 0.6pt + luma(90))")
     for pv in views:
+        # the heading, the stem and the givens stay together, and with the first part
+        doc.add("#block(breakable: false, sticky: true, width: 100%)[")
         doc.add(f"#psyq-problem({pv.number}, {string(C.points_text(pv.points))}, [])")
         for para in pv.stem:
             doc.add(markup(para), "")
@@ -217,6 +219,7 @@ def _sheet(doc: _Doc, exam, v, views, options, figures) -> None:
                 cells += [f"[{math_inline(g.symbol)}]", f"[{math_inline(g.value)}]",
                           f"text(size: 9pt, {string(g.meaning)})"]
             doc.add("#psyq-givens(" + ", ".join(cells) + ")")
+        doc.add("]")
         fig = figures.get(pv.figure_key) if options.figures == "all" else None
         if fig is not None:
             ref = doc.figure(pv.figure_key, "sheet", fig.sheet)
@@ -275,7 +278,7 @@ def _key(doc: _Doc, exam, v, views, options, figures) -> None:
         doc.add(f"#psyq-problem({pv.number}, {string(title)}, text(style: \"italic\", {string(pv.title)}))")
         for part in pv.parts:
             answer = math_inline(part.answer_box) if not part.unattainable else "not attainable"
-            interval = markup(part.interval) if not part.unattainable else "—"
+            interval = markup(part.interval)
             extra = "; ".join(x for x in (part.tolerance, part.rule) if x)
             rule = f"text({string('(' + extra + ')')})" if extra else "none"
             steps = _steps(part)
@@ -286,7 +289,7 @@ def _key(doc: _Doc, exam, v, views, options, figures) -> None:
         fig = figures.get(pv.figure_key) if options.figures in ("key", "all") else None
         if fig is not None:
             ref = doc.figure(pv.figure_key, "key", fig.key)
-            doc.add(f"#psyq-figure({ref}, 10cm, [The dot marks this version's answer.])")
+            doc.add(f"#psyq-figure({ref}, 10cm, [{markup(C.figure_caption(fig))}])")
         for para in pv.solution:
             doc.add(f"#text(size: 9.5pt, fill: luma(40))[{markup(para)}]", "")
     doc.add(f"#psyq-end({string(key)})")

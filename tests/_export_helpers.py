@@ -1,0 +1,73 @@
+"""Helpers for the export tests: running `psyq export`, building exams, reading outputs back."""
+
+from __future__ import annotations
+
+import functools
+import io
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from psyq.cli import app
+
+ROOT = Path(__file__).resolve().parents[1]
+EXPORT_TEMPLATES = Path(__file__).resolve().parent / "data" / "export"
+SCHEMAS = ROOT.parent / "shared" / "schemas"  # ../shared relative to the project root
+QTI21_DIR = SCHEMAS / "qti21"
+QTI12_XSD = SCHEMAS / "qti12" / "sub" / "ims_qtiasiv1p2.xsd"
+
+runner = CliRunner()
+
+
+def cli(*args: str):
+    return runner.invoke(app, ["export", *args])
+
+
+def build(items, versions=2, seed=1, title="Test exam", templates=(str(EXPORT_TEMPLATES),), **kw):
+    from psyq import exam as X
+
+    spec = X.spec_from_items(list(items), templates, title, kw.pop("space", None))
+    return X.build(spec, versions=versions, seed=seed, templates=templates)
+
+
+def pdf_text(data: bytes) -> tuple[int, list[str]]:
+    """(page count, text of each page) of a PDF, read back with pypdf."""
+    pypdf = pytest.importorskip("pypdf")
+    reader = pypdf.PdfReader(io.BytesIO(data))
+    return len(reader.pages), [p.extract_text() or "" for p in reader.pages]
+
+
+def count(pattern: str, texts: list[str]) -> int:
+    return sum(len(re.findall(pattern, t)) for t in texts)
+
+
+def _uri_mapper(base: Path):
+    def mapper(url: str) -> str:
+        for prefix in ("http://", "https://"):
+            if url.startswith(prefix):
+                local = base / url[len(prefix):]
+                if local.is_file():
+                    return local.as_uri()
+        return url
+
+    return mapper
+
+
+@functools.lru_cache(maxsize=1)
+def qti21_schema():
+    """The IMS QTI 2.1 XSD, every import resolved from ../shared/schemas/qti21 (no network)."""
+    xmlschema = pytest.importorskip("xmlschema")
+    main = QTI21_DIR / "www.imsglobal.org" / "xsd" / "imsqti_v2p1.xsd"
+    if not main.is_file():
+        pytest.skip(f"QTI 2.1 schemas not found at {QTI21_DIR} (../shared/schemas/qti21 from the project root)")
+    return xmlschema.XMLSchema(str(main.resolve()), uri_mapper=_uri_mapper(QTI21_DIR.resolve()))
+
+
+@functools.lru_cache(maxsize=1)
+def qti12_schema():
+    xmlschema = pytest.importorskip("xmlschema")
+    if not QTI12_XSD.is_file():
+        pytest.skip(f"QTI 1.2 schema not found at {QTI12_XSD} (../shared/schemas/qti12 from the project root)")
+    return xmlschema.XMLSchema(str(QTI12_XSD.resolve()))

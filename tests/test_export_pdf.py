@@ -1,0 +1,174 @@
+"""PDF exam sheets and keys (Typst): read back with pypdf — pages, problems, boxes, keys, fonts,
+determinism, per-version files, hostile template text."""
+
+import io
+import re
+
+import pytest
+
+from psyq import export as E
+from psyq.export import common as C
+from psyq.export import typst_pdf as T
+
+from _export_helpers import EXPORT_TEMPLATES, build, cli, count, pdf_text
+
+pypdf = pytest.importorskip("pypdf")
+
+ITEMS = ["occupancy-from-ki", "mao-recovery", "snri-engagement"]
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    out = tmp_path_factory.mktemp("pdf") / "midterm.pdf"
+    res = cli(*ITEMS, "--versions", "3", "--seed", "7", "--key", "--out", str(out), "--title", "Midterm 2",
+              "--figures", "key")
+    assert res.exit_code == 0, res.output
+    return out
+
+
+def test_sheets_have_one_header_per_version_and_every_problem(exported):
+    pages, texts = pdf_text(exported.read_bytes())
+    assert count(r"Problem \d+", texts) == 3 * len(ITEMS)
+    assert count(r"Page 1 of \d+", texts) == 3  # one page run per version
+    lasts = [int(n) for n in re.findall(r"Page \d+ of (\d+)", "\n".join(texts))]
+    assert pages == sum(sorted(set(lasts), key=lasts.index)) or pages == sum(
+        int(m) for m in re.findall(r"Page 1 of (\d+)", "\n".join(texts)))
+    joined = "\n".join(texts)
+    assert joined.count("Student ID") == 3 and joined.count("Name") >= 3
+    assert joined.count("Midterm 2") >= 3
+    assert "Answer:" in joined and "accepted" not in joined  # no answers on the sheets
+    assert "4 points" in joined  # total points in the header (1 + 1 + 2)
+
+
+def test_sheets_show_version_codes_givens_and_points(exported):
+    exam = build(ITEMS, versions=3, seed=7, title="Midterm 2")
+    _, texts = pdf_text(exported.read_bytes())
+    joined = "\n".join(texts)
+    for v in exam.versions:
+        assert v.code in joined
+        for prob in v.problems:
+            for g in prob.instance.givens.values():
+                number = g.display.split(" ")[0]
+                assert number in joined
+    assert "1 point" in joined and "2 points" in joined
+
+
+def test_key_has_answers_intervals_and_worked_solutions(exported):
+    key = exported.with_name("midterm-key.pdf")
+    exam = build(ITEMS, versions=3, seed=7, title="Midterm 2")
+    pages, texts = pdf_text(key.read_bytes())
+    joined = re.sub(r"\s+", " ", "\n".join(texts))
+    assert "Answers at a glance" in joined
+    assert count(r"Problem \d+", texts) >= 3 * len(ITEMS)
+    for v in exam.versions:
+        assert v.code in joined
+        for prob in v.problems:
+            assert f"seed {prob.seed}" in joined and prob.instance.template.id in joined
+            for part in prob.instance.parts:
+                value = part.display.split(" ")[0]
+                assert value in joined  # the answer
+                assert C.interval_text(part.low, part.high, part.unit).split(",")[0].strip("[") in joined
+    assert "Worked solution" in joined and "within 1 % of the answer" in joined
+    assert "unoccupied" in joined  # misconceptions listed for graders
+    assert "The dot marks this version's answer." in joined  # figures with the answer marked
+
+
+def test_fonts_are_embedded_and_date_is_fixed(exported):
+    reader = pypdf.PdfReader(io.BytesIO(exported.read_bytes()))
+    fonts = {}
+    for page in reader.pages:
+        res = page["/Resources"]
+        for name, ref in (res.get("/Font") or {}).items():
+            fonts[name] = ref.get_object()
+    assert fonts
+    for font in fonts.values():
+        desc = font.get("/FontDescriptor")
+        if desc is None and "/DescendantFonts" in font:
+            desc = font["/DescendantFonts"][0].get_object()["/FontDescriptor"]
+        desc = desc.get_object()
+        assert any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3")), font
+    info = reader.metadata
+    assert info.get("/CreationDate", "").startswith("D:20260101")
+
+
+def test_same_inputs_give_byte_identical_pdfs(tmp_path, exported):
+    again = tmp_path / "again.pdf"
+    res = cli(*ITEMS, "--versions", "3", "--seed", "7", "--key", "--out", str(again), "--title", "Midterm 2",
+              "--figures", "key")
+    assert res.exit_code == 0, res.output
+    assert again.read_bytes() == exported.read_bytes()
+    assert again.with_name("again-key.pdf").read_bytes() == exported.with_name("midterm-key.pdf").read_bytes()
+    other = tmp_path / "other.pdf"
+    assert cli(*ITEMS, "--versions", "3", "--seed", "8", "--out", str(other), "--title", "Midterm 2").exit_code == 0
+    assert other.read_bytes() != exported.read_bytes()
+
+
+def test_typst_source_uses_no_packages_and_a_fixed_date():
+    exam = build(["occupancy-from-ki"], versions=1)
+    src, inputs = T.source(exam, exam.versions, sheets=True, keys=True, options=C.Options())
+    assert "@preview" not in src and "#import" not in src
+    assert "datetime(year: 2026, month: 1, day: 1)" in src
+
+
+def test_per_version_files_and_key_modes(tmp_path):
+    out = tmp_path / "quiz.pdf"
+    res = cli("occupancy-from-ki", "snri-engagement", "-n", "2", "--per-version", "--key", "-o", str(out),
+              "--figures", "none")
+    assert res.exit_code == 0, res.output
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["quiz-key.pdf", "quiz-v01-key.pdf", "quiz-v01.pdf", "quiz-v02-key.pdf", "quiz-v02.pdf",
+                     "quiz.pdf"]
+    combined, _ = pdf_text(out.read_bytes())
+    singles = [pdf_text((tmp_path / f"quiz-v0{i}.pdf").read_bytes())[0] for i in (1, 2)]
+    assert combined == sum(singles)
+    _, v2 = pdf_text((tmp_path / "quiz-v02.pdf").read_bytes())
+    exam = build(["occupancy-from-ki", "snri-engagement"], versions=2, title="Exam")
+    assert exam.versions[1].code in "\n".join(v2) and exam.versions[0].code not in "\n".join(v2)
+    only = tmp_path / "k.pdf"
+    assert cli("occupancy-from-ki", "-n", "2", "--key-only", "-o", str(only), "--figures", "none").exit_code == 0
+    _, texts = pdf_text(only.read_bytes())
+    assert "Answer key" in "\n".join(texts) and "Student ID" not in "\n".join(texts)
+    both = tmp_path / "b.pdf"
+    assert cli("occupancy-from-ki", "-n", "2", "--append-key", "-o", str(both), "--figures", "none").exit_code == 0
+    _, texts = pdf_text(both.read_bytes())
+    assert "Answer key" in "\n".join(texts) and "Student ID" in "\n".join(texts)
+
+
+def test_duplex_starts_every_version_on_an_odd_page():
+    exam = build(["occupancy-from-ki"], versions=3, space=0)
+    opts = C.Options(duplex=True, figures="none")
+    pages, texts = pdf_text(T.render(exam, exam.versions, sheets=True, keys=False, options=opts))
+    starts = [i for i, t in enumerate(texts) if "Page 1 of" in t]
+    assert len(starts) == 3 and all(i % 2 == 0 for i in starts)
+
+
+def test_hostile_template_text_is_printed_as_written():
+    exam = build(["export-hostile"], versions=1)
+    pdf = T.render(exam, exam.versions, sheets=True, keys=True, options=C.Options(figures="none"))
+    _, texts = pdf_text(pdf)
+    joined = re.sub(r"\s+", " ", "\n".join(texts))
+    for fragment in ('HOSTILE-STEM #import "@preview/cetz:0.2.0": *', "$x^2$", "*bold* _it_ @ref <lab> [c]",
+                     "// comment /* block */", "<script>alert(1)</script>", "{braces} 50 %",
+                     "HOSTILE-PROMPT What % is occupied? #emph *x* $y$ {z}", "HOSTILE-FEEDBACK",
+                     "HOSTILE-SOLUTION occ = C/(C + Ki) #sol $z$."):
+        assert fragment in joined, fragment
+    assert "Hostile text #1: $x$ *b* _i_ @r <l> [c]" in joined
+
+
+def test_markup_escaping_covers_typst_syntax():
+    for ch in "#$*_@<>[]\\`~=-+/\"'":
+        assert T.markup(ch) == "\\" + ch
+    assert T.markup("a\nb") == "a b"
+    assert T.string('say "hi" \\ now') == '"say \\"hi\\" \\\\ now"'
+    assert T.markup("x\x00y\x07") == "xy"
+
+
+def test_library_export_returns_every_document():
+    exam = build(["occupancy-from-ki"], versions=2)
+    from pathlib import Path
+
+    docs = E.export(exam, "pdf", Path("x.pdf"), C.Options(key="separate", per_version=True, figures="none"))
+    assert [p.name for p, _ in docs] == ["x.pdf", "x-key.pdf", "x-v01.pdf", "x-v01-key.pdf", "x-v02.pdf",
+                                         "x-v02-key.pdf"]
+    assert all(data.startswith(b"%PDF-") for _, data in docs)
+    assert EXPORT_TEMPLATES.is_dir()
