@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import math
 import re
+import warnings
 from dataclasses import dataclass
 from typing import Callable, Mapping, Union
 
@@ -155,7 +156,9 @@ def parse(text: str, *, symbols: Mapping[str, object] | frozenset[str] | set[str
     lead = len(py) - len(py.lstrip())
     py = py.strip()
     try:
-        tree = ast.parse(py, mode="eval")
+        with warnings.catch_warnings():  # "1or 2" makes Python warn on stderr; the error says it
+            warnings.simplefilter("ignore")
+            tree = ast.parse(py, mode="eval")
     except SyntaxError as exc:
         pos = None
         if exc.offset is not None:

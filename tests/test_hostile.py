@@ -64,6 +64,15 @@ GENERATED_TEXT = [
 ]
 
 
+@pytest.fixture(scope="module", autouse=True)
+def _warm():
+    """Load pint's registry and the solver once, outside the per-case time bound."""
+    from psyq import units
+
+    units.parse_unit("furlong")
+    yield
+
+
 def refused_by(fn, text, *args, **kwargs) -> PsyqError:
     """Call fn(text, …) and return the PsyqError it raised (failing the test otherwise)."""
     PWNED.unlink(missing_ok=True)
