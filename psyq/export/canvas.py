@@ -32,34 +32,43 @@ DECIMALS = 4  # and keeps this many decimal places of a typed answer
 
 
 def _fits(low: float, high: float) -> bool:
+    """Canvas can grade [low, high]: no bound is zeroed, and rounding a typed answer to four
+    decimals moves it by at most a tenth of the half-width."""
     small = min(abs(low), abs(high))
     if low <= 0 <= high:
         small = max(abs(low), abs(high))
-    return small >= SMALLEST and (high - low) >= 10 ** -DECIMALS
+    return small >= SMALLEST and (high - low) / 2 >= 10 * 0.5 * 10 ** -DECIMALS
 
 
 def canvas_unit(lp: C.LmsPart) -> tuple[str, float]:
     """(unit, factor): the unit to ask in on Canvas and the factor from the part's unit to it.
 
-    The part's own unit when its interval survives Canvas's rounding; otherwise the nearest unit
-    of the same dimension that makes it survive; (unit, 1.0) when none does."""
+    The part's own unit when its interval survives Canvas's rounding; otherwise, of the units of
+    the same dimension that make it survive, the one that puts the answer nearest 1–1000;
+    (the part's unit, 1.0) when none does."""
+    import math
+
     from psyq import units
 
     if _fits(lp.low, lp.high):
         return lp.unit, 1.0
     unit_text = lp.part.unit
     base = units.unit(unit_text) if unit_text not in ("", "fraction") else units.FRACTION
-    candidates = [u for u in units.sibling_units(base) if u.text != base.text]
     best = None
-    for u in candidates:
+    for u in units.sibling_units(base):
+        if u.text == base.text:
+            continue
         try:
             f = units.convert(1.0, base, u)
         except Exception:  # noqa: BLE001 - a sibling that does not convert is simply not a candidate
             continue
-        if f > 1 and _fits(lp.low * f, lp.high * f):
-            if best is None or f < best[1]:
-                best = (C.unit_label(u.text), f)
-    return best if best is not None else (lp.unit, 1.0)
+        if not _fits(lp.low * f, lp.high * f):
+            continue
+        magnitude = math.log10(abs(lp.value * f)) if lp.value else 0.0
+        distance = max(0.0, -magnitude, magnitude - 3)
+        if best is None or distance < best[0]:
+            best = (distance, C.unit_label(u.text), f)
+    return (best[1], best[2]) if best is not None else (lp.unit, 1.0)
 
 
 def check(exam, findings: C.Findings) -> None:

@@ -1,0 +1,96 @@
+"""Figures (matplotlib → SVG, deterministic, the key marks the answer) and math boxes (Typst, MathML,
+LaTeX, text from the sympy solve chain)."""
+
+import re
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from psyq import bank, figures
+from psyq.curves import curve
+from psyq.export import mathfmt as M
+from psyq.instance import generate
+
+
+def _svg_refs_resolve(svg: str) -> None:
+    ids = set(re.findall(r'\bid="([^"]+)"', svg))
+    refs = set(re.findall(r'xlink:href="#([^"]+)"', svg)) | set(re.findall(r"url\(#([^)]+)\)", svg))
+    assert refs <= ids, refs - ids
+
+
+@pytest.mark.parametrize("template_id", ["occupancy-from-ki", "mao-recovery", "snri-engagement"])
+def test_figures_are_deterministic_and_mark_the_answer_in_the_key_only(template_id):
+    inst = generate(bank.load(template_id), 4)
+    c = curve(inst)
+    a, b = figures.render(c), figures.render(c)
+    assert a == b
+    for svg in (a.sheet, a.key):
+        ET.fromstring(svg.encode())  # well-formed
+        _svg_refs_resolve(svg)
+        assert "<text" not in svg  # glyphs as paths: no font needed in a browser or in Typst
+        assert "Date" not in svg and "Matplotlib v" not in svg
+    marks = len(c.marks)
+    assert a.key.count(f'id="{figures.MARK_ID}-dot-') == marks
+    assert f'id="{figures.MARK_ID}' not in a.sheet
+    assert a.marked
+
+
+def test_strip_marks_removes_nested_groups_only():
+    svg = ('<svg><g id="keep"><path/></g>\n  <g id="psyq-answer-dot-0">\n <g><path/></g>\n</g>\n'
+           '<g id="psyq-answer-guide-1"><path/></g><g id="also"/></svg>')
+    out = figures.strip_marks(svg)
+    assert out == '<svg><g id="keep"><path/></g>\n<g id="also"/></svg>'
+
+
+def test_parallel_and_serial_drawing_agree():
+    insts = [generate(bank.load("occupancy-from-ki"), s) for s in range(1, 7)]
+    curves = [curve(i) for i in insts]
+    serial = figures.render_many(curves, jobs=1)
+    parallel = figures._render_in_workers(curves, 2, None)
+    assert serial == parallel
+
+
+def test_step_boxes_come_from_the_solved_expressions():
+    t = bank.load("occupancy-from-ki")
+    lhs, solved = M.step_boxes(t, "occ")
+    assert M.to_text(solved) == "C/(C + Ki)"
+    assert M.to_typst(solved) == 'frac(C, C + italic("Ki"))'
+    assert M.to_latex(solved) == r"\frac{C}{C + \mathit{Ki}}"
+    assert M.to_mathml(solved).startswith('<math xmlns="http://www.w3.org/1998/Math/MathML"><mfrac>')
+    values = M.substitute(solved, {"C": "1.1 nM", "Ki": "0.13 nM"})
+    assert M.to_text(values) == "(1.1 nM)/(1.1 nM + 0.13 nM)"
+    assert 'upright("nM")' in M.to_typst(values)
+
+
+def test_symbols_numbers_and_quantities():
+    assert M.to_text(M.symbol_box("t_half")) == "t_half"
+    assert M.to_typst(M.symbol_box("ED50_SERT")) == 'italic("ED")_(50 , upright("SERT"))'
+    assert M.to_mathml(M.symbol_box("alpha")) == '<math xmlns="http://www.w3.org/1998/Math/MathML"><mi>α</mi></math>'
+    assert M.to_typst(M.quantity_box("1.2×10⁻⁵ M")) == '1.2 times 10^(- 5) thin upright("M")'
+    assert M.to_latex(M.quantity_box("87 %")) == r"87\,\text{\%}"
+    assert M.quantity_box("0.8") == ("num", "0.8")
+    assert M.quantity_box("not attainable") == ("text", "not attainable")
+
+
+def test_emitters_escape_their_text():
+    box = ("text", 'a"b\\c<d>&{%}')
+    assert M.to_typst(box) == 'upright("a\\"b\\\\c<d>&{%}")'
+    assert "<mtext>a&quot;b\\c&lt;d&gt;&amp;{%}</mtext>" in M.to_mathml(box)
+    assert M.to_latex(box) == r"\text{a" + '"' + r"b\textbackslash{}c<d>\&\{\%\}}"
+
+
+def test_every_bank_template_typesets():
+    import typst
+
+    lines = []
+    for entry in bank.entries():
+        t = bank.load(entry.id)
+        inst = generate(t, 2)
+        for part in inst.parts:
+            for step in part.steps:
+                lhs, solved = M.step_boxes(t, step.unknown)
+                lines.append("$ " + M.to_typst(M.row(lhs, ("op", "="), solved)) + " $")
+                ET.fromstring(M.to_mathml(solved))
+    src = "#set page(width: 20cm, height: auto)\n" + "\n".join(lines)
+    pdf = typst.compile(src.encode(), ignore_system_fonts=True)
+    assert pdf.startswith(b"%PDF")
