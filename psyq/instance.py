@@ -12,6 +12,7 @@ are computed from the *displayed* givens, so a student who uses exactly what is 
 from __future__ import annotations
 
 import gc
+import functools
 import hashlib
 import json
 import math
@@ -557,6 +558,25 @@ class _Renderer:
         return PartInstance(p.id, p.ask, prompt, unit_text, value, display, low, high, p.rtol, p.atol, p,
                             miscs, steps, molar_mass, symbol_value)
 
+    def _math_values(self, shown, vals) -> Mapping[str, str]:
+        """Values as they go into the arithmetic of a worked solution: a fraction shown to the
+        student as a percentage is substituted as the fraction (0.63, not "63 %"), so that
+        "1 − A0" reads 1 − 0.063 rather than 63 % − 1."""
+        fractions = self._fraction_symbols
+        if not fractions:
+            return shown
+        out = dict(shown)
+        for name in fractions:
+            value = vals.get(name)
+            if value is not None and math.isfinite(value) and name in shown:
+                out[name] = draws.format_number(value, _natural_sigfigs(value) if name in self.t.params else 4)
+        return out
+
+    @functools.cached_property
+    def _fraction_symbols(self) -> tuple[str, ...]:
+        return tuple(n for n, s in self.t.symbols.items()
+                     if s.display_unit and s.display_unit != s.unit and s.unit in ("fraction", ""))
+
     def steps(self, p: Part, vals, shown, unattainable) -> list[SolutionStep]:
         out = []
         for step in self._parts[p.id][3]:
@@ -564,7 +584,9 @@ class _Renderer:
             plan = self._substs.get(subst)
             if plan is None:
                 plan = self._substs[subst] = _SubstPlan(subst)
-            subst_text = plan.apply(shown)
+            # Percentages read well on their own (max(33 %, 37 %)); in arithmetic with numbers
+            # (1 − A0) the fraction is substituted instead.
+            subst_text = plan.apply(self._math_values(shown, vals) if plan.has_numbers else shown)
             value = vals.get(step.unknown, float("nan"))
             result = shown.get(step.unknown, "—") if math.isfinite(value) else "not attainable"
             out.append(SolutionStep(step.unknown, step.relation, solved, f"{step.unknown} = {subst_text}",
@@ -733,13 +755,17 @@ class _SubstPlan:
 
     def __init__(self, template_text: str):
         self.pieces = re.split(r"\{([A-Za-z][A-Za-z0-9_]*)\}", template_text)
+        self.has_numbers = any(re.search(r"\d", p) for p in self.pieces[0::2])
 
     def apply(self, shown: Mapping[str, str]) -> str:
         out = []
-        for k, piece in enumerate(self.pieces):
+        pieces = self.pieces
+        for k, piece in enumerate(pieces):
             if k % 2:
                 value = shown.get(piece, piece)
-                out.append(f"({value})" if value.startswith("-") else value)
+                # "(0.44 nM)^1.41", "(-3)": a value with a unit or a sign is grouped where it matters
+                raised = k + 1 < len(pieces) and pieces[k + 1].startswith("^")
+                out.append(f"({value})" if value.startswith("-") or (raised and " " in value) else value)
             else:
                 out.append(piece)
         return "".join(out)
@@ -755,9 +781,7 @@ def _reflow_lines(text: str) -> str:
 def _reflow(text: str) -> str:
     """YAML block text keeps the author's line breaks; join lines, keep blank-line paragraphs,
     and start with a capital letter (a drug name often opens the stem)."""
-    paragraphs = [" ".join(line.strip() for line in para.splitlines() if line.strip())
-                  for para in re.split(r"\n\s*\n", text)]
-    text = "\n\n".join(p for p in paragraphs if p)
+    text = _reflow_lines(text)
     return text[:1].upper() + text[1:] if text[:1].isalpha() else text
 
 
@@ -804,11 +828,3 @@ def _assumptions(expr, name):
         if s.name == name:
             return s.assumptions0
     return {}
-
-
-def _substitute(template_text: str, shown: Mapping[str, str]) -> str:
-    def sub(m: re.Match) -> str:
-        value = shown.get(m.group(1), m.group(1))
-        return f"({value})" if value.startswith("-") else value
-
-    return re.sub(r"\{([A-Za-z][A-Za-z0-9_]*)\}", sub, template_text)
