@@ -33,7 +33,12 @@ class PsyqError(Exception):
         text = f"{self.where}: {self.message}" if self.where else self.message
         if self.hint:
             text += f" ({self.hint})"
-        return text
+        return text.translate(_LINE_BREAKS)  # one line, even when it quotes a key with a newline
+
+
+# Characters at which text breaks into lines (str.splitlines), shown escaped in messages.
+_LINE_BREAKS = str.maketrans({c: repr(c)[1:-1] for c in
+                              "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"})
 
 
 class TemplateError(PsyqError):

@@ -14,7 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from psyq.errors import PsyqError
@@ -138,6 +138,8 @@ yaml_values = st.recursive(yaml_scalars,
 
 @FUZZ
 @given(yaml_values, st.sampled_from(["", "id", "params", "relations", "symbols", "parts", "text"]))
+@example({"\n": None}, "")  # regression: a key holding a newline made a two-line message
+@example({"symbols": {"a\u2028b": 1}}, "")
 def test_random_yaml_documents_load_or_refuse(value, key):
     """Arbitrary YAML documents (and a bank template with one top-level key replaced)."""
     import yaml
