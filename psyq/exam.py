@@ -265,7 +265,6 @@ def build(spec: ExamSpec, versions: int = 1, seed: int = 1, templates: Sequence[
           progress: Callable[[int], None] | None = None) -> Exam:
     """Draw every version of the exam: one vectorised pass per item over all versions."""
     from psyq import bank
-    from psyq.commands._common import parse_givens
     from psyq.instance import generate_many
 
     if not 1 <= versions <= MAX_VERSIONS:

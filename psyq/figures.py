@@ -13,6 +13,7 @@ processes (the drawing is pure: same curve, same bytes).
 from __future__ import annotations
 
 import io
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -73,7 +74,7 @@ def render(curve) -> FigureSVG:
         xs = curve.x
         y_max = 0.0
         for i, (name, ys) in enumerate(curve.series.items()):
-            finite = [y for y in ys if y == y and abs(y) != float("inf")]
+            finite = [y for y in ys if math.isfinite(y)]
             if finite:
                 y_max = max(y_max, max(finite))
             ax.plot(xs, ys, color=_COLORS[i % len(_COLORS)], label=_short(curve.y_labels.get(name, name)),
@@ -205,7 +206,7 @@ def _render_in_workers(curves: list, jobs: int, progress) -> list[FigureSVG]:
     size = -(-len(curves) // jobs)
     chunks = [curves[i:i + size] for i in range(0, len(curves), size)]
     results: list[list] = [[] for _ in chunks]
-    events: "queue.Queue[tuple[int, object]]" = queue.Queue()
+    events: queue.Queue[tuple[int, object]] = queue.Queue()
     procs = []
     for _ in chunks:
         procs.append(subprocess.Popen([sys.executable, "-c", "from psyq.figures import _worker; _worker()"],

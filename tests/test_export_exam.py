@@ -3,12 +3,11 @@
 from pathlib import Path
 
 import pytest
+from _export_helpers import EXPORT_TEMPLATES, build
 
 from psyq import exam as X
 from psyq.errors import InputError, TemplateError
 from psyq.instance import generate
-
-from _export_helpers import EXPORT_TEMPLATES, build
 
 EXAM = """\
 title: PHAR 301 midterm

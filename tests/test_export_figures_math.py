@@ -52,7 +52,7 @@ def test_parallel_and_serial_drawing_agree():
 
 def test_step_boxes_come_from_the_solved_expressions():
     t = bank.load("occupancy-from-ki")
-    lhs, solved = M.step_boxes(t, "occ")
+    _lhs, solved = M.step_boxes(t, "occ")
     assert M.to_text(solved) == "C/(C + Ki)"
     assert M.to_typst(solved) == 'frac(C, C + italic("Ki"))'
     assert M.to_latex(solved) == r"\frac{C}{C + \mathit{Ki}}"

@@ -4,11 +4,10 @@ misconception feedback and escaped text round-trip."""
 import re
 
 import pytest
+from _export_helpers import EXPORT_TEMPLATES, build, cli
 
 from psyq.export import common as C
 from psyq.export import gift
-
-from _export_helpers import EXPORT_TEMPLATES, build, cli
 
 
 def unescape(text: str) -> str:
@@ -55,7 +54,7 @@ def parse_gift(data: bytes) -> list[dict]:
         if block.startswith("$CATEGORY:"):
             category = block[len("$CATEGORY:"):].strip()
             continue
-        m = re.match(r"^::(.*?)::", block, re.S)
+        m = re.match(r"^::(.*?)::", block, re.DOTALL)
         assert m, block[:80]
         name = unescape(m.group(1))
         rest = block[m.end():]
@@ -72,7 +71,7 @@ def parse_gift(data: bytes) -> list[dict]:
             chunk = chunk.strip()
             if not chunk:
                 continue
-            mm = re.match(r"^%(-?[\d.]+)%([^:#]+):([^#]+)#(.*)$", chunk, re.S)
+            mm = re.match(r"^%(-?[\d.]+)%([^:#]+):([^#]+)#(.*)$", chunk, re.DOTALL)
             assert mm, chunk
             answers.append({"weight": float(mm.group(1)), "value": float(mm.group(2)),
                             "tolerance": float(mm.group(3)), "feedback": unescape(mm.group(4)).strip()})

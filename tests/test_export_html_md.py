@@ -5,12 +5,12 @@ import json
 import re
 from html.parser import HTMLParser
 
+from _export_helpers import EXPORT_TEMPLATES, build, cli
+
 from psyq import export as E
 from psyq.export import common as C
 from psyq.export import html as H
 from psyq.export import markdown as MD
-
-from _export_helpers import EXPORT_TEMPLATES, build, cli
 
 ITEMS = ["occupancy-from-ki", "snri-engagement"]
 
@@ -81,8 +81,8 @@ def test_html_escapes_template_text():
 def test_markdown_sheet_and_key():
     exam = build(ITEMS, versions=2)
     md = MD.render(exam, exam.versions, sheets=True, keys=True, options=C.Options(figures="none")).decode()
-    assert len(re.findall(r"^## Problem ", md, re.M)) == 4
-    assert len(re.findall(r"^### Problem ", md, re.M)) == 4
+    assert len(re.findall(r"^## Problem ", md, re.MULTILINE)) == 4
+    assert len(re.findall(r"^### Problem ", md, re.MULTILINE)) == 4
     assert md.count("Name: ____") == 2
     assert "## Answers at a glance" in md and md.count("## Answer key — version") == 2
     for v in exam.versions:

@@ -1,11 +1,10 @@
 """Moodle XML read back: questions, categories, tolerances, misconception answers, units, hints."""
 
 import pytest
+from _export_helpers import EXPORT_TEMPLATES, build, cli
 
 from psyq.export import common as C
 from psyq.export import moodle
-
-from _export_helpers import EXPORT_TEMPLATES, build, cli
 
 etree = pytest.importorskip("lxml.etree")
 

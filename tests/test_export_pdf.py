@@ -5,12 +5,11 @@ import io
 import re
 
 import pytest
+from _export_helpers import EXPORT_TEMPLATES, build, cli, count, pdf_text
 
 from psyq import export as E
 from psyq.export import common as C
 from psyq.export import typst_pdf as T
-
-from _export_helpers import EXPORT_TEMPLATES, build, cli, count, pdf_text
 
 pypdf = pytest.importorskip("pypdf")
 
@@ -56,7 +55,7 @@ def test_sheets_show_version_codes_givens_and_points(exported):
 def test_key_has_answers_intervals_and_worked_solutions(exported):
     key = exported.with_name("midterm-key.pdf")
     exam = build(ITEMS, versions=3, seed=7, title="Midterm 2")
-    pages, texts = pdf_text(key.read_bytes())
+    _pages, texts = pdf_text(key.read_bytes())
     joined = re.sub(r"\s+", " ", "\n".join(texts))
     assert "Answers at a glance" in joined
     assert count(r"Problem \d+", texts) >= 3 * len(ITEMS)
@@ -105,7 +104,7 @@ def test_same_inputs_give_byte_identical_pdfs(tmp_path, exported):
 
 def test_typst_source_uses_no_packages_and_a_fixed_date():
     exam = build(["occupancy-from-ki"], versions=1)
-    src, inputs = T.source(exam, exam.versions, sheets=True, keys=True, options=C.Options())
+    src, _inputs = T.source(exam, exam.versions, sheets=True, keys=True, options=C.Options())
     assert "@preview" not in src and "#import" not in src
     assert "datetime(year: 2026, month: 1, day: 1)" in src
 
@@ -137,7 +136,7 @@ def test_per_version_files_and_key_modes(tmp_path):
 def test_duplex_starts_every_version_on_an_odd_page():
     exam = build(["occupancy-from-ki"], versions=3, space=0)
     opts = C.Options(duplex=True, figures="none")
-    pages, texts = pdf_text(T.render(exam, exam.versions, sheets=True, keys=False, options=opts))
+    _pages, texts = pdf_text(T.render(exam, exam.versions, sheets=True, keys=False, options=opts))
     starts = [i for i, t in enumerate(texts) if "Page 1 of" in t]
     assert len(starts) == 3 and all(i % 2 == 0 for i in starts)
 

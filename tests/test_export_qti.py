@@ -6,10 +6,9 @@ import re
 import zipfile
 
 import pytest
+from _export_helpers import EXPORT_TEMPLATES, build, cli, qti12_schema, qti21_schema
 
 from psyq.export import canvas, qti21
-
-from _export_helpers import EXPORT_TEMPLATES, build, cli, qti12_schema, qti21_schema
 
 etree = pytest.importorskip("lxml.etree")
 QTI = "{http://www.imsglobal.org/xsd/imsqti_v2p1}"

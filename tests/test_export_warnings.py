@@ -1,8 +1,8 @@
 """Portability warnings: said before writing an LMS format, --strict refuses (exit 2), --lint only says."""
 
-from psyq import export as E
-
 from _export_helpers import EXPORT_TEMPLATES, build, cli
+
+from psyq import export as E
 
 T = str(EXPORT_TEMPLATES)
 

@@ -72,7 +72,7 @@ def export(exam, fmt: str, out: Path | None, options=None, *,
         for d in docs:
             for v in d.versions:
                 wanted += [p.instance for p in v.problems]
-        todo = [i for i in dict((i.id, i) for i in wanted).values() if i.template.figure is not None]
+        todo = [i for i in {i.id: i for i in wanted}.values() if i.template.figure is not None]
         total = len(todo)
         done = [0]
 

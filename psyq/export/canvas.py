@@ -18,6 +18,7 @@ import math
 import xml.etree.ElementTree as ET
 from html import escape
 
+from psyq.errors import PsyqError
 from psyq.export import common as C
 from psyq.export import moodle, qti21
 
@@ -60,7 +61,7 @@ def canvas_unit(lp: C.LmsPart) -> tuple[str, float]:
             continue
         try:
             f = units.convert(1.0, base, u)
-        except Exception:  # noqa: BLE001 - a sibling that does not convert is simply not a candidate
+        except PsyqError:  # a sibling that does not convert is simply not a candidate
             continue
         if not _fits(lp.low * f, lp.high * f):
             continue

@@ -38,7 +38,7 @@ def paragraphs(text: str | None) -> list[str]:
 def fmt_points(x: float) -> str:
     """'2', '1.5', '0.25', '0.333' — as a person writes a score."""
     if abs(x - round(x)) < 1e-9:
-        return str(int(round(x)))
+        return str(round(x))
     return format(Decimal(repr(round(x, 3))).normalize(), "f")
 
 
@@ -281,7 +281,7 @@ def accepted(part) -> tuple[float, float, float, float, str]:
     return (low + high) / 2, (high - low) / 2, low, high, rule_text(part)
 
 
-def lms_parts(exam, findings: "Findings | None" = None, target: str = "") -> Iterator[LmsPart]:
+def lms_parts(exam, findings: Findings | None = None, target: str = "") -> Iterator[LmsPart]:
     """Every attainable part of every problem of every version; unattainable parts are reported."""
     for v in exam.versions:
         for prob in v.problems:

@@ -132,15 +132,17 @@ def _question(quiz: ET.Element, lp: C.LmsPart) -> None:
         ET.SubElement(a, "text").text = C.plain_number(alt.value)
         _text(a, "feedback", f"<p>{escape(alt.feedback)}</p>")
         _plain(a, "tolerance", C.plain_number(alt.half))
+    rule = getattr(lp.part.spec, "rule", None)
+    strict = rule is not None and rule.units == "strict"
     table = C.unit_table(lp.part)
+    if strict:  # only the asked unit (and its spellings), and the unit is graded
+        table = [(name, factor) for name, factor in table if factor == 1.0]
     if table:
         units = ET.SubElement(q, "units")
         for unit_name, multiplier in table:
             u = ET.SubElement(units, "unit")
             _plain(u, "multiplier", C.plain_number(multiplier, 12))
             _plain(u, "unit_name", unit_name)
-    rule = getattr(lp.part.spec, "rule", None)
-    strict = rule is not None and rule.units == "strict"
     # unitgradingtype 0 + showunits 0: units optional, typed after the number, converted if given;
     # strict units: the unit is graded (a missing or unlisted unit costs the whole mark).
     _plain(q, "unitgradingtype", "1" if strict and table else "0")

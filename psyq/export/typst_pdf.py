@@ -109,12 +109,11 @@ PREAMBLE = r"""
     text(size: 12pt, weight: "bold")[Problem #number], text(size: 9pt, fill: luma(80), title),
     text(size: 9.5pt, fill: luma(60), points)))
 
-#let psyq-givens(..cells) = block(above: 0.6em, below: 0.8em, table(
-  columns: (auto, auto, 1fr), inset: (x: 6pt, y: 2.6pt), align: left + horizon,
-  fill: (_, y) => if calc.odd(y) { luma(246) },
-  table.header(text(size: 8.5pt, fill: luma(70))[given], text(size: 8.5pt, fill: luma(70))[value],
-               text(size: 8.5pt, fill: luma(70))[meaning]),
-  table.hline(stroke: 0.4pt + luma(150)),
+#let psyq-givens(..cells) = block(above: 0.6em, below: 0.8em, grid(
+  columns: (auto, auto, 1fr), column-gutter: 12pt, row-gutter: 4.5pt, align: left + horizon,
+  text(size: 8.5pt, fill: luma(70))[given], text(size: 8.5pt, fill: luma(70))[value],
+  text(size: 8.5pt, fill: luma(70))[meaning],
+  grid.hline(stroke: 0.4pt + luma(150)),
   ..cells))
 
 #let psyq-part(label, prompt, points, unit, space) = block(breakable: false, width: 100%, above: 1em,
@@ -144,11 +143,12 @@ PREAMBLE = r"""
   })
 })
 
-#let psyq-mistakes(..cells) = block(above: 0.4em, table(columns: (auto, auto, 1fr),
-  inset: (x: 4pt, y: 2pt), align: left + top,
-  table.header(text(size: 8pt, fill: luma(70))[misconception], text(size: 8pt, fill: luma(70))[gives],
-               text(size: 8pt, fill: luma(70))[feedback]),
-  ..cells.pos().map(c => text(size: 8.5pt, c))))
+#let psyq-mistakes(..cells) = block(above: 0.4em, {
+  set text(size: 8.5pt)
+  grid(columns: (auto, auto, 1fr), column-gutter: 8pt, row-gutter: 3pt, align: left + top,
+    text(fill: luma(70))[misconception], text(fill: luma(70))[gives], text(fill: luma(70))[feedback],
+    ..cells)
+})
 """
 
 
@@ -256,10 +256,9 @@ def _overview(doc: _Doc, exam, versions, views) -> None:
                 part = flat[ci] if ci < len(flat) else None
                 cells.append(f"[{math_inline(part.answer_box)}]" if part else "[]")
         ncols = len(head)
-        doc.add(f"#block(above: 0.6em, below: 1em, text(size: 9pt, table(columns: {ncols}, "
-                f"inset: (x: 5pt, y: 3pt), align: left, stroke: (x, y) => if y == 0 {{ (bottom: 0.6pt) }}, "
-                f"fill: (_, y) => if calc.even(y) and y > 0 {{ luma(245) }}, "
-                f"table.header({', '.join(head)}), {', '.join(cells)})))")
+        doc.add(f"#block(above: 0.6em, below: 1em, text(size: 9pt, grid(columns: {ncols}, "
+                f"column-gutter: 12pt, row-gutter: 5pt, align: left, "
+                f"grid.header({', '.join(head)}), grid.hline(stroke: 0.6pt), {', '.join(cells)})))")
     doc.add(f"#psyq-end({string(key)})")
 
 
@@ -323,18 +322,11 @@ def compile_pdf(src: str, inputs: Mapping[str, str]) -> bytes:
     import typst
 
     try:
-        return typst.compile(src.encode("utf-8"), sys_inputs=dict(inputs), ignore_system_fonts=True,
-                             timestamp=_timestamp(), pdf_tags=True)
-    except Exception as exc:  # typst.TypstError: a psyq bug, reported with Typst's own diagnosis
+        return typst.compile(src.encode("utf-8"), sys_inputs=dict(inputs), ignore_system_fonts=True)
+    except (typst.TypstError, RuntimeError) as exc:  # a psyq bug, reported with Typst's diagnosis
         message = getattr(exc, "message", None) or str(exc)
         raise PsyqError(f"Typst could not typeset the exam: {str(message).strip().splitlines()[0]}",
                         hint="please report this with the command you ran") from None
-
-
-def _timestamp() -> int:
-    import calendar
-
-    return calendar.timegm((*DOCUMENT_DATE, 0, 0, 0, 0, 0, 0))
 
 
 def render(exam, versions, *, sheets: bool, keys: bool, options: C.Options, figures=None) -> bytes:
