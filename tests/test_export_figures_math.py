@@ -27,7 +27,7 @@ def test_figures_are_deterministic_and_mark_the_answer_in_the_key_only(template_
     for svg in (a.sheet, a.key):
         ET.fromstring(svg.encode())  # well-formed
         _svg_refs_resolve(svg)
-        assert "<text" not in svg  # glyphs as paths: no font needed in a browser or in Typst
+        assert "<text" in svg and "font-family: 'DejaVu Sans'" in svg  # text stays text
         assert "Date" not in svg and "Matplotlib v" not in svg
     marks = len(c.marks)
     assert a.key.count(f'id="{figures.MARK_ID}-dot-') == marks

@@ -50,6 +50,11 @@ def math_inline(box: M.Box) -> str:
     return "$" + M.to_typst(box) + "$"
 
 
+def math_display(box: M.Box) -> str:
+    """Inline math set in display style (full-size fractions) for worked solutions."""
+    return "$display(" + M.to_typst(box) + ")$"
+
+
 def math_block(box: M.Box) -> str:
     return "$ " + M.to_typst(box) + " $"
 
@@ -118,8 +123,12 @@ PREAMBLE = r"""
 
 #let psyq-part(label, prompt, points, unit, space) = block(breakable: false, width: 100%, above: 1em,
   below: 0.8em, {
-  grid(columns: (auto, 1fr, auto), gutter: 6pt, text(weight: "bold", label), prompt,
-       text(size: 9pt, fill: luma(60), points))
+  if label == "" {
+    grid(columns: (1fr, auto), gutter: 6pt, prompt, text(size: 9pt, fill: luma(60), points))
+  } else {
+    grid(columns: (auto, 1fr, auto), gutter: 6pt, text(weight: "bold", label), prompt,
+         text(size: 9pt, fill: luma(60), points))
+  }
   if space > 0cm {
     v(3pt)
     block(width: 100%, height: space, stroke: (paint: luma(170), thickness: 0.5pt, dash: "dashed"),
@@ -134,7 +143,9 @@ PREAMBLE = r"""
 
 #let psyq-key-part(label, prompt, answer, interval, rule, steps, mistakes) = block(width: 100%,
   above: 0.9em, below: 0.9em, {
-  grid(columns: (auto, 1fr), gutter: 6pt, text(weight: "bold", label), text(fill: luma(40), prompt))
+  if label == "" { text(fill: luma(40), prompt) } else {
+    grid(columns: (auto, 1fr), gutter: 6pt, text(weight: "bold", label), text(fill: luma(40), prompt))
+  }
   pad(left: 1.2em, {
     block(above: 0.5em, below: 0.4em)[*Answer:* #answer #h(1em) #text(size: 9.5pt)[accepted #interval]
       #if rule != none [#h(0.6em) #text(size: 9pt, fill: luma(70), rule)]]
@@ -228,7 +239,7 @@ def _sheet(doc: _Doc, exam, v, views, options, figures) -> None:
             label = part.label if len(pv.parts) > 1 else ""
             unit = markup(part.unit) if part.unit else ""
             pts = C.points_text(part.points) if len(pv.parts) > 1 else ""
-            doc.add(f"#psyq-part([{markup(label)}], [{markup(part.prompt)}], {string(pts)}, [{unit}], "
+            doc.add(f"#psyq-part({string(label)}, [{markup(part.prompt)}], {string(pts)}, [{unit}], "
                     f"{part.space_cm:g}cm)")
     doc.add(f"#psyq-end({string(key)})")
 
@@ -282,8 +293,8 @@ def _key(doc: _Doc, exam, v, views, options, figures) -> None:
             rule = f"text({string('(' + extra + ')')})" if extra else "none"
             steps = _steps(part)
             mistakes = _mistakes(part)
-            label = part.label if len(pv.parts) > 1 else "·"
-            doc.add(f"#psyq-key-part([{markup(label)}], [{markup(part.prompt)}], [{answer}], [{interval}], "
+            label = part.label if len(pv.parts) > 1 else ""
+            doc.add(f"#psyq-key-part({string(label)}, [{markup(part.prompt)}], [{answer}], [{interval}], "
                     f"{rule}, {steps}, {mistakes})")
         fig = figures.get(pv.figure_key) if options.figures in ("key", "all") else None
         if fig is not None:
@@ -301,7 +312,7 @@ def _steps(part: C.PartView) -> str:
     for i, s in enumerate(part.steps, start=1):
         solved = M.row(s.lhs, ("op", "="), s.solved)
         numbers = M.row(("op", "="), s.substituted, ("op", "="), s.result)
-        rows.append(f"[{i}.], [{math_inline(solved)}], [{math_inline(numbers)}], "
+        rows.append(f"[{i}.], [{math_display(solved)}], [{math_display(numbers)}], "
                     f"text(size: 8pt, fill: luma(90), {string('from ' + s.relation)})")
     return ("[#text(size: 9pt, weight: \"bold\")[Worked solution] \\ #grid(columns: (auto, auto, auto, 1fr), "
             "gutter: 7pt, align: left + horizon, " + ", ".join(rows) + ")]")
