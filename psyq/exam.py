@@ -154,7 +154,8 @@ def load_exam(path: str | Path) -> ExamSpec:
             v = ""
         if not isinstance(v, (str, int, float)) or isinstance(v, bool):
             raise err(f"'{k}' must be text", data, k, k)
-        texts[k] = str(v).strip()
+        text = str(v).strip()
+        texts[k] = text if k == "instructions" else " ".join(text.split())  # one-line fields
     items_node = data.get("items")
     if not isinstance(items_node, list) or not items_node:
         raise err("items must be a non-empty list", data, "items", "items",
@@ -222,7 +223,7 @@ def spec_from_items(items: Sequence[str], templates: Sequence[str] = (), title: 
         spec = ExamSpec(DEFAULT_TITLE, tuple(ExamItem(i) for i in items))
     spec = _expand_families(spec, templates)
     if title is not None and title.strip():
-        spec = ExamSpec(title.strip(), spec.items, spec.course, spec.instructions, spec.date, spec.path)
+        spec = ExamSpec(" ".join(title.split()), spec.items, spec.course, spec.instructions, spec.date, spec.path)
     if space_cm is not None:
         if not 0 <= space_cm <= 25:
             raise InputError("--space is the work space per part in cm, from 0 to 25")

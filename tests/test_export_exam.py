@@ -109,8 +109,8 @@ def test_exam_file_errors_name_file_line_and_key(tmp_path):
 
 
 def test_title_and_space_options_override(tmp_path):
-    spec = X.spec_from_items([str(write(tmp_path, EXAM))], title="Final", space_cm=1.5)
-    assert spec.title == "Final"
+    spec = X.spec_from_items([str(write(tmp_path, EXAM))], title="Final\n  exam", space_cm=1.5)
+    assert spec.title == "Final exam"
     assert [i.space_cm for i in spec.items] == [1.5, 2, 1.5]
 
 

@@ -70,6 +70,7 @@ def test_symbols_numbers_and_quantities():
     assert M.to_latex(M.quantity_box("87 %")) == r"87\,\text{\%}"
     assert M.quantity_box("0.8") == ("num", "0.8")
     assert M.quantity_box("not attainable") == ("text", "not attainable")
+    assert M.number_box("a12") == ("text", "a12") and M.number_box("−2") == ("row", [("op", "−"), ("num", "2")])
 
 
 def test_emitters_escape_their_text():

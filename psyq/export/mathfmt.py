@@ -32,9 +32,9 @@ GREEK = {
 }
 _TYPST_GREEK = {v: ("lambda" if k == "lamda" else k) for k, v in GREEK.items()}
 _SUPERSCRIPT = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
-_NUMBER = re.compile(r"^[+-−]?(\d+(\.\d*)?|\.\d+)$")
-_TIMES_TEN = re.compile(r"^([+-−]?\d+(?:\.\d*)?)\s*[×x]\s*10([⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]+)$")
-_E_NOTATION = re.compile(r"^([+-−]?\d+(?:\.\d*)?)[eE]([+-]?\d+)$")
+_NUMBER = re.compile(r"^[+\-−]?(\d+(\.\d*)?|\.\d+)$")
+_TIMES_TEN = re.compile(r"^([+\-−]?\d+(?:\.\d*)?)\s*[×x]\s*10([⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺]+)$")
+_E_NOTATION = re.compile(r"^([+\-−]?\d+(?:\.\d*)?)[eE]([+\-]?\d+)$")
 
 
 # ------------------------------------------------------------------------------------------------
