@@ -76,6 +76,7 @@ def test_units_become_a_multiplier_table_and_rules_an_interval():
     units = {u.findtext("unit_name"): float(u.findtext("multiplier")) for u in part_a[0].findall("units/unit")}
     assert units["M"] == 1 and units["nM"] == pytest.approx(1e9) and units["µM"] == pytest.approx(1e6)
     assert units["uM"] == units["µM"] == units["μM"]
+    assert units["ng/mL"] == pytest.approx(3e8)  # 1 M × 300 g/mol = 300 g/L (the version's molar mass)
     # rule sigfigs 2 → the interval of values that round to the answer, strict units graded
     part_b = [q for q in qs if q.findtext("idnumber").endswith("-b")]
     for q, v in zip(part_b, exam.versions):

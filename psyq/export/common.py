@@ -320,6 +320,10 @@ def unit_table(part) -> list[tuple[str, float]]:
     out: list[tuple[str, float]] = [(base.text, 1.0)]
     candidates = [u for u in units.sibling_units(base) if u.text != base.text]
     molar_mass = getattr(part, "molar_mass", None)
+    if molar_mass:  # ng/mL ⇄ nM with this version's molar mass
+        for other in ("ng/mL", "nM"):
+            candidates += [u for u in units.sibling_units(units.unit(other))
+                           if u.text != base.text and u not in candidates]
     for u in candidates:
         if u.text == "fraction":
             continue  # a bare number is already read in the answer's unit

@@ -18,7 +18,7 @@ displayed values are treated as untrusted text all the same.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 Box = tuple
 
@@ -497,5 +497,3 @@ def _text_group(box: Box) -> str:
         return f"({text})"
     return text
 
-
-Emitter = Callable[[Box], str]

@@ -55,10 +55,6 @@ def math_display(box: M.Box) -> str:
     return "$display(" + M.to_typst(box) + ")$"
 
 
-def math_block(box: M.Box) -> str:
-    return "$ " + M.to_typst(box) + " $"
-
-
 PREAMBLE = r"""
 #let psyq-ver = state("psyq-ver", none)
 #set document(title: TITLE, author: "psyq", date: datetime(year: YEAR, month: MONTH, day: DAY))
