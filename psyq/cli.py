@@ -20,6 +20,9 @@ app = typer.Typer(
         "Example:  psyq show occupancy-from-ki --seed 1 --key"
     ),
     no_args_is_help=True,
+    # Plain click-style help: rendering help through rich costs more start-up than the rest of
+    # psyq --help together (docs/performance.md); output commands still use rich.
+    rich_markup_mode=None,
     add_completion=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -65,56 +68,9 @@ for _module, _names in (
             app.command(name=_name)(_obj)
 
 
-def _defer_typer_rich_extras() -> None:
-    """Keep ``psyq --help`` light: typer's help renderer (``typer.rich_utils``) imports
-    ``rich.markdown`` (markdown-it, pygments) and ``rich.traceback`` at module level, about 40 ms,
-    but uses them only for markdown-mode help and for tracebacks.  Let it bind stand-ins that import
-    the real class on first use; the stand-ins are removed from ``sys.modules`` straight away, so
-    any other ``import rich.markdown`` gets the real module.  Help output is unchanged."""
-    import sys
-    import types
-
-    if "typer.rich_utils" in sys.modules or app.rich_markup_mode is None:
-        return
-    import typer.core
-
-    if not getattr(typer.core, "HAS_RICH", True):  # TYPER_USE_RICH=0: plain help, no rich at all
-        return
-    stand_ins = {}
-    if "rich.markdown" not in sys.modules:
-        class Markdown:  # noqa: D401 - a stand-in
-            def __new__(cls, *args, **kwargs):
-                from rich.markdown import Markdown as Real
-
-                return Real(*args, **kwargs)
-
-        stand_ins["rich.markdown"] = ("Markdown", Markdown)
-    if "rich.traceback" not in sys.modules:
-        class Traceback:
-            @staticmethod
-            def from_exception(*args, **kwargs):
-                from rich.traceback import Traceback as Real
-
-                return Real.from_exception(*args, **kwargs)
-
-        stand_ins["rich.traceback"] = ("Traceback", Traceback)
-    for name, (attr, cls) in stand_ins.items():
-        module = types.ModuleType(name)
-        setattr(module, attr, cls)
-        sys.modules[name] = module
-    try:
-        import typer.rich_utils  # noqa: F401
-    except Exception:  # noqa: BLE001 - a typer without rich_utils: nothing to defer
-        pass
-    finally:
-        for name in stand_ins:
-            sys.modules.pop(name, None)
-
-
 def main() -> None:
     from psyq.errors import ExitCode
 
-    _defer_typer_rich_extras()
     try:
         app()
     except KeyboardInterrupt:

@@ -87,22 +87,3 @@ def test_real_console_entry_imports_no_heavy_module(args):
                 if ln.startswith("import time:") and "|" in ln]
     assert "psyq.cli" in imported, "the console script did not run psyq.cli"
     assert _heavy_in(imported) == []
-
-
-def test_help_output_is_unchanged_by_the_deferred_imports():
-    """psyq.cli.main defers typer's rich.markdown/rich.traceback imports: the help it prints must be
-    the same as typer's own, and rich.markdown must still import for real afterwards."""
-    invoke = ("from typer.testing import CliRunner\n"
-              "out = CliRunner().invoke(app, ['--help'], env={'COLUMNS': '100'}).output\n")
-    plain = _run([sys.executable, "-c", "from psyq.cli import app\n" + invoke + "print(out)"])
-    deferred = _run([sys.executable, "-c",
-                     "import sys\nfrom psyq.cli import app, _defer_typer_rich_extras\n"
-                     "_defer_typer_rich_extras()\n"
-                     "assert 'typer.rich_utils' in sys.modules\n"
-                     "assert 'rich.markdown' not in sys.modules\n" + invoke + "print(out)\n"
-                     "import rich.markdown, rich.traceback\n"
-                     "assert rich.markdown.Markdown.__module__ == 'rich.markdown'\n"
-                     "assert hasattr(rich.traceback, 'install')\n"])
-    assert plain.returncode == 0 and deferred.returncode == 0, plain.stderr + deferred.stderr
-    assert "Usage" in plain.stdout
-    assert deferred.stdout == plain.stdout

@@ -23,6 +23,7 @@ homework = typer.Typer(
     help=("Per-student homework: problem sheets with blank answers.yaml files, and instructor keys.\n\n"
           "Example:  psyq homework sheet hw3.yaml --roster roster.csv --out sheets/"),
     no_args_is_help=True,
+    rich_markup_mode=None,  # plain help, like the main app (start-up cost)
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
