@@ -42,8 +42,11 @@ def problem_panel(inst: "Instance", *, highlight_part: str | None = None, key: b
         body.append(line)
         if key:
             body.append(key_block(part))
+    from rich.markup import escape
+
     title = f"{number}. " if number else ""
-    title += f"{t.title}  [dim]{t.id} · seed {inst.seed} · difficulty {t.difficulty}[/]"
+    # Template text is data, never markup: "[c]" in a title must print as written.
+    title += f"{escape(t.title)}  [dim]{escape(t.id)} · seed {inst.seed} · difficulty {t.difficulty}[/]"
     return Panel(Group(*body), title=title, title_align="left", border_style="blue", expand=True)
 
 

@@ -109,3 +109,14 @@ def test_console_script_runs():
                          capture_output=True, text=True)
     assert res.returncode == 0, res.stderr
     assert "CORRECT" in res.stdout
+
+
+def test_template_text_is_never_rich_markup(tmp_path):
+    from psyq import bank
+
+    text = (bank.builtin_dir() / "mao" / "mao-recovery.yaml").read_text()
+    text = text.replace("id: mao-recovery", "id: markup-test").replace(
+        "title: MAO-A activity after stopping an irreversible inhibitor", "title: MAO [c] [bold]x[/bold]")
+    (tmp_path / "m.yaml").write_text(text)
+    res = run("show", "markup-test", "--templates", str(tmp_path), "--key")
+    assert res.exit_code == 0 and "[c]" in res.output and "[bold]x[/bold]" in res.output

@@ -80,9 +80,11 @@ def show(
     out = console()
     out.print(problem_panel(inst, key=key))
     if key:
+        from rich.text import Text
+
         if inst.solution:
-            out.print(inst.solution)
-        out.print("[dim]Sources: " + "; ".join(inst.template.sources) + "[/]")
+            out.print(Text(inst.solution))
+        out.print(Text("Sources: " + "; ".join(inst.template.sources), style="dim"))
 
 
 @handle_errors
@@ -196,9 +198,11 @@ def lint(
         typer.echo(dump_json({"ok": report.ok, "templates": report.checked,
                               "findings": [f.to_json() for f in report.findings]}))
     else:
+        from rich.markup import escape
+
         out = console()
         for f in report.findings:
-            out.print(f"[red]✗[/] {f}")
+            out.print(f"[red]✗[/] {escape(str(f))}")
         status = "[green]ok[/]" if report.ok else f"[red]{len(report.findings)} finding(s)[/]"
         out.print(f"psyq lint: {len(report.checked)} template(s), {seeds} seeds each: {status}")
     raise typer.Exit(int(ExitCode.OK if report.ok else ExitCode.FAILURE))
