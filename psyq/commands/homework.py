@@ -244,8 +244,18 @@ def grade(
         expected = _folder_student
     roster_ids = {s.id for s in load_roster(roster)} if roster is not None else None
     secret = _secret(secret_env, quiet=quiet)
-    results = grade_files(compiled, files, secret, pass_mark=mark, expected_student=expected,
-                          roster=roster_ids)
+    err = console(stderr=True)
+    if err.is_terminal and not quiet and len(files) > 1:
+        # A class of submissions: a progress bar on a terminal, nothing when piped or in CI logs.
+        from rich.progress import Progress
+
+        with Progress(transient=True, console=err) as bar:
+            task = bar.add_task("grading", total=2 * len(files))
+            results = grade_files(compiled, files, secret, pass_mark=mark, expected_student=expected,
+                                  roster=roster_ids, progress=lambda: bar.advance(task))
+    else:
+        results = grade_files(compiled, files, secret, pass_mark=mark, expected_student=expected,
+                              roster=roster_ids)
 
     if json_out is not None:
         data = dump_json(outputs.grades_json(compiled, results, secret_env=secret_env,

@@ -222,8 +222,12 @@ def rejected(compiled: CompiledAssignment, file: str, exc: SubmissionError, *,
 def grade_files(compiled: CompiledAssignment, files: Iterable[Path | str], secret: str | None, *,
                 pass_mark: float = DEFAULT_PASS_MARK,
                 expected_student: Callable[[Path], str | None] | None = None,
-                roster: set[str] | None = None) -> list[SubmissionResult]:
-    """Read, check and grade answer files; results come back in the order of ``files``."""
+                roster: set[str] | None = None,
+                progress: Callable[[], None] | None = None) -> list[SubmissionResult]:
+    """Read, check and grade answer files; results come back in the order of ``files``.
+
+    ``progress`` is called once per file read and once per submission graded (2 × files in all).
+    """
     loaded: list[Submission | SubmissionResult] = []
     for f in files:
         path = Path(f)
@@ -233,16 +237,21 @@ def grade_files(compiled: CompiledAssignment, files: Iterable[Path | str], secre
                                           expected_student=expected, roster=roster))
         except SubmissionError as exc:
             loaded.append(rejected(compiled, str(path), exc, pass_mark=pass_mark, student=expected))
-    return grade_loaded(compiled, loaded, secret, pass_mark=pass_mark)
+        if progress:
+            progress()
+    return grade_loaded(compiled, loaded, secret, pass_mark=pass_mark, progress=progress)
 
 
 def grade_loaded(compiled: CompiledAssignment, loaded: Sequence[Submission | SubmissionResult],
-                 secret: str | None, *, pass_mark: float = DEFAULT_PASS_MARK) -> list[SubmissionResult]:
+                 secret: str | None, *, pass_mark: float = DEFAULT_PASS_MARK,
+                 progress: Callable[[], None] | None = None) -> list[SubmissionResult]:
     subs = [s for s in loaded if isinstance(s, Submission)]
     by_student = variants(compiled, secret, [s.student for s in subs])
     seen: dict[str, str] = {}
     out: list[SubmissionResult] = []
     for s in loaded:
+        if progress:
+            progress()
         if isinstance(s, SubmissionResult):
             out.append(s)
             continue
