@@ -184,9 +184,3 @@ def _back_to_open_paren(work: str, i: int) -> int:
         elif ch == ")" and last_open:
             last_open.pop()
     return last_open[0] if last_open else i
-
-
-def display_value(value: float, sigfigs: int = 4) -> str:
-    from psyq.draws import format_number
-
-    return format_number(value, sigfigs)

@@ -26,10 +26,6 @@ from psyq.errors import InputError, PsyqError, TemplateError
 from psyq.template import PLACEHOLDER, Param, Part, Template
 
 MAX_ATTEMPTS = 64  # rejection-sampling rounds before a template is declared unsatisfiable
-INSTANCE_FORMAT = 1  # bump when the JSON contract changes shape (fields are only ever added)
-UNATTAINABLE_WORDS = re.compile(r"^\s*(not\s+attainable|unattainable|not\s+reachable|unreachable|"
-                                r"impossible|never|none|n/?a|no\s+(dose|solution|such\s+\w+))\s*\.?\s*$",
-                                re.IGNORECASE)
 
 
 @dataclass

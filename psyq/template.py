@@ -16,7 +16,7 @@ from typing import Any
 
 from psyq import expr as E
 from psyq.errors import InputError, TemplateError
-from psyq.yamlsafe import Mapping, Sequence, line_of
+from psyq.yamlsafe import Mapping, line_of
 from psyq.yamlsafe import load as load_yaml
 from psyq.yamlsafe import loads as loads_yaml
 

@@ -633,7 +633,6 @@ def unit(text: str) -> Unit:
     return parse_unit(text)
 
 
-_MW_KG = ((_M, 1), (_N, -1))  # mass/substance: what a molar mass multiplies
 
 
 @functools.lru_cache(maxsize=1024)

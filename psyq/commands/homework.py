@@ -14,7 +14,7 @@ from typing import List, Optional
 import typer
 
 from psyq.commands._common import console, dump_json, handle_errors, templates_option
-from psyq.errors import ExitCode, InputError, PsyqError
+from psyq.errors import ExitCode, InputError
 
 SECRET_HELP = "Environment variable that holds the course secret (never a file in a student's repo)."
 
