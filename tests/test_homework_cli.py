@@ -103,6 +103,9 @@ def test_sheet_json_hides_answers_and_key_json_follows_the_instance_contract(cou
     assert p["accept"]["low"] < p["answer"]["value"] < p["accept"]["high"]
     assert p["tolerance"]["rtol"] == 0.02  # the item's override
     assert sheet["parts"]["2b"]["prompt"] == p["prompt"]
+    # each part's points are the assignment's (2 each here), not the template part's weight (1)
+    assert [q["points"] for q in key["parts"].values()] == [2.0] * 4
+    assert sum(q["points"] for q in sheet["parts"].values()) == sheet["max_points"] == 8
 
 
 def test_key_markdown_for_a_roster(course):

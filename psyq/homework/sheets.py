@@ -119,8 +119,9 @@ def key_json(compiled: CompiledAssignment, student: str, instances: list) -> dic
         items[str(ci.index)] = data
         by_id = {p["id"]: p for p in data["parts"]}
         for cp in ci.parts:
-            parts[cp.id] = {"item": ci.index, "template": inst.template.id, "seed": inst.seed,
-                            "instance": inst.id, "points": cp.points, **by_id[cp.part_id]}
+            # the assignment's points win over the template part's own weight
+            parts[cp.id] = {**by_id[cp.part_id], "item": ci.index, "template": inst.template.id,
+                            "seed": inst.seed, "instance": inst.id, "points": cp.points}
     return {"format": "psyq-homework-key", "version": 1, "assignment": compiled.id,
             "title": compiled.assignment.title, "student": student, "max_points": compiled.max_points,
             "items": items, "parts": parts}
