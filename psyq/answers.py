@@ -86,6 +86,16 @@ def parse_answer(text: str) -> ParsedAnswer:
     number_text = E.single_literal(node)
     unit = None
     if "%" in unit_part and unit_part.strip() != "%":
+        from psyq import units
+
+        before = unit_part[:unit_part.index("%")]
+        if before.strip() and not units.is_unit_text(before.strip()):
+            # "8O %": the bad character is the letter, not the percent sign
+            bad = before.strip()
+            hint = ("a zero typed as the letter O? e.g. 80 %" if set(bad) <= {"O", "o"}
+                    else "a percent sign must stand alone after the number, e.g. 80 %")
+            raise _fail(f"unknown unit '{bad[:30]}' before the percent sign", text,
+                        unit_start + len(before) - len(before.lstrip()), hint=hint)
         raise _fail("a percent sign must stand alone after the number", text,
                     unit_start + unit_part.index("%"), hint="e.g. 80 %")
     if unit_part.strip():

@@ -50,6 +50,9 @@ def test_words_for_an_unattainable_target(text):
     ("5 \u041c", None, 2),  # Cyrillic capital em, not M
     ("1\u200b2", "invisible", 1),
     ("x" * 500, "too long", None),
+    ("8O %", "zero typed as the letter O", 1),  # the letter O is the problem, not the percent sign
+    ("80 xyz %", "unknown unit 'xyz' before the percent sign", 3),
+    ("80 nM %", "percent sign must stand alone", 6),
 ])
 def test_refusals_point_at_the_problem(text, fragment, position):
     with pytest.raises(InputError) as info:

@@ -62,7 +62,7 @@ def test_typed_session_in_a_pty(tmp_path):
 
         child.sendline("8O %")  # unreadable
         screen.expect(r"cost no try.*?try 2/3")
-        assert "a percent sign must stand alone after the number" in screen.text
+        assert "unknown unit 'O' before the percent sign" in screen.text
         assert re.search(r"  8O %\n\s+\^", screen.text.replace("\r", ""))
 
         child.sendline("hint")

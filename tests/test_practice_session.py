@@ -37,8 +37,8 @@ def test_misconception_then_unreadable_then_hint_then_correct(tmp_path, occ1):
     assert "✗ That is the unoccupied fraction, Ki/(C + Ki)." in out
     assert "Try again: 2 tries left." in out
     # unreadable: the parser's message with a caret under the bad token; no try spent
-    assert "a percent sign must stand alone after the number" in out
-    assert "  8O %\n     ^" in out
+    assert "unknown unit 'O' before the percent sign (a zero typed as the letter O?" in out
+    assert "  8O %\n   ^" in out  # under the letter O, not the percent sign
     assert "cost no try" in out
     assert (
         out.count("(a) try 2/3 ›") == 3
