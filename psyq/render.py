@@ -46,8 +46,11 @@ def problem_panel(inst: "Instance", *, highlight_part: str | None = None, key: b
 
     title = f"{number}. " if number else ""
     # Template text is data, never markup: "[c]" in a title must print as written.
-    title += f"{escape(t.title)}  [dim]{escape(t.id)} · seed {inst.seed} · difficulty {t.difficulty}[/]"
-    return Panel(Group(*body), title=title, title_align="left", border_style="blue", expand=True)
+    title += escape(t.title)
+    # id and seed on the bottom border: a long title must not cut off what `psyq show` needs
+    meta = f"[dim]{escape(t.id)} · seed {inst.seed} · difficulty {t.difficulty}[/]"
+    return Panel(Group(*body), title=title, title_align="left", subtitle=meta, subtitle_align="right",
+                 border_style="blue", expand=True)
 
 
 def key_block(part: "PartInstance") -> "RenderableType":

@@ -37,6 +37,13 @@ def test_show_with_key():
     assert "worked solution" not in plain.output
 
 
+def test_show_keeps_id_and_seed_whole_under_a_long_title():
+    # 80 columns: a long title once cut "tca-off-target-profile · seed 686" off the top border
+    res = run("show", "tca-off-target-profile", "--seed", "686")
+    assert res.exit_code == 0
+    assert "tca-off-target-profile · seed 686 · difficulty" in res.output
+
+
 def test_generate_json_and_jsonl():
     one = json.loads(run("generate", "mao-recovery", "--seed", "3").output)
     assert one["seed"] == 3 and one["template"] == "mao-recovery"
