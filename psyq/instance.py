@@ -309,6 +309,15 @@ def _check_pinned(template: Template, pinned: Mapping[str, Any]) -> dict[str, An
             v = float(value)
             if not math.isfinite(v):
                 raise InputError(f"{name} must be finite")
+            sym = template.symbols.get(name)
+            if sym is not None and ((sym.min is not None and v < sym.min)
+                                    or (sym.max is not None and v > sym.max)):
+                unit = "" if sym.unit in ("", "fraction") else f" {sym.unit}"
+                side = (f"below its minimum {sym.min:g}" if sym.min is not None and v < sym.min
+                        else f"above its maximum {sym.max:g}")
+                hint = ("a bare number is a fraction here: write 0.9 or '90 %'" if sym.display_unit == "%"
+                        and sym.unit == "fraction" else f"{name} is the {sym.meaning}")
+                raise InputError(f"{name} = {v:g}{unit} is {side}{unit}", hint=hint)
             out[name] = v
     return out
 

@@ -77,6 +77,13 @@ def test_pinned_givens():
         generate(tpl, 3, {"occ": 0.5})
     with pytest.raises(InputError, match="not a choice"):
         generate(tpl, 3, {"drug": "aspirin"})
+    # a pinned given outside its symbol's min/max is refused, not solved into nonsense (Omax = 200 %)
+    with pytest.raises(InputError, match=r"Omax = 2 is above its maximum 1") as info:
+        generate(bank.load("snri-engagement"), 1, {"Omax": 2.0})
+    assert "90 %" in info.value.hint
+    with pytest.raises(InputError, match=r"Ki = -1 nM is below its minimum 0 nM"):
+        generate(tpl, 3, {"Ki": -1.0})
+    assert generate(bank.load("snri-engagement"), 1, {"Omax": 1.0}).givens["Omax"].value == 1.0
 
 
 def test_worked_solution_steps_carry_units():
