@@ -291,6 +291,18 @@ def _round_for_display(template: Template, p: Param, raw):
     return np.array(shown, dtype=np.float64) / factor if factor != 1.0 else np.array(shown, dtype=np.float64)
 
 
+def check_given_range(template: Template, name: str, v: float) -> None:
+    """A pinned given outside its symbol's min/max is refused (Omax = 2 would give 200 % occupancy)."""
+    sym = template.symbols.get(name)
+    if sym is not None and ((sym.min is not None and v < sym.min) or (sym.max is not None and v > sym.max)):
+        unit = "" if sym.unit in ("", "fraction") else f" {sym.unit}"
+        side = (f"below its minimum {sym.min:g}" if sym.min is not None and v < sym.min
+                else f"above its maximum {sym.max:g}")
+        hint = ("a bare number is a fraction here: write 0.9 or '90 %'" if sym.display_unit == "%"
+                and sym.unit == "fraction" else f"{name} is the {sym.meaning}")
+        raise InputError(f"{name} = {v:g}{unit} is {side}{unit}", hint=hint)
+
+
 def _check_pinned(template: Template, pinned: Mapping[str, Any]) -> dict[str, Any]:
     out = {}
     for name, value in pinned.items():
@@ -309,15 +321,7 @@ def _check_pinned(template: Template, pinned: Mapping[str, Any]) -> dict[str, An
             v = float(value)
             if not math.isfinite(v):
                 raise InputError(f"{name} must be finite")
-            sym = template.symbols.get(name)
-            if sym is not None and ((sym.min is not None and v < sym.min)
-                                    or (sym.max is not None and v > sym.max)):
-                unit = "" if sym.unit in ("", "fraction") else f" {sym.unit}"
-                side = (f"below its minimum {sym.min:g}" if sym.min is not None and v < sym.min
-                        else f"above its maximum {sym.max:g}")
-                hint = ("a bare number is a fraction here: write 0.9 or '90 %'" if sym.display_unit == "%"
-                        and sym.unit == "fraction" else f"{name} is the {sym.meaning}")
-                raise InputError(f"{name} = {v:g}{unit} is {side}{unit}", hint=hint)
+            check_given_range(template, name, v)
             out[name] = v
     return out
 

@@ -75,6 +75,8 @@ def test_validation_errors_name_file_line_and_key(text, line, key, words):
     ("id: hw1\ntitle: T\nitems:\n  - template: no-such-template\n", "items[0].template", "no template"),
     ("id: hw1\ntitle: T\nitems:\n  - template: snri-engagement\n    given: {Kx: 1}\n", "items[0].given.Kx",
      "not a given"),
+    ("id: hw1\ntitle: T\nitems:\n  - template: snri-engagement\n    given: {Omax: 94}\n", "items[0].given.Omax",
+     "Omax = 94 is above its maximum 1"),  # outside the symbol's range: refused here, with the line
     ("id: hw1\ntitle: T\nitems:\n  - template: snri-engagement\n    points: {a: 1}\n", "items[0].points",
      "each part"),
 ])

@@ -57,6 +57,7 @@ def parse_givens(template, givens: Sequence[str]) -> dict[str, Any]:
     """--given NAME=VALUE: a bare number is in the symbol's unit; a value with a unit is converted."""
     from psyq import units
     from psyq.answers import parse_answer
+    from psyq.instance import check_given_range
 
     out: dict[str, Any] = {}
     for item in givens:
@@ -78,6 +79,7 @@ def parse_givens(template, givens: Sequence[str]) -> dict[str, Any]:
         if parsed.unit is not None:
             target = template.symbols[name].unit if name in template.symbols else (p.unit or "")
             value = units.convert(value, parsed.unit, units.unit(target or "fraction"))
+        check_given_range(template, name, value)
         out[name] = value
     return out
 
