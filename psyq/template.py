@@ -318,7 +318,14 @@ def _int(ctx: _Ctx, data: Mapping, key: str, default: int, lo: int, hi: int, pat
 def _num(ctx: _Ctx, container: Any, key: Any, path: str, value: Any = None) -> float:
     value = container[key] if value is None else value
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise ctx.error("must be a number", container, key, path)
+        hint = None
+        sci = re.fullmatch(r"([+-]?\d+)(\.\d*)?[eE]([+-]?)(\d+)", value.strip()) if isinstance(value, str) else None
+        if sci:
+            # YAML 1.1 reads 1e3 and 1.0e3 as text (it wants a point and a signed exponent)
+            hint = (f"YAML reads '{value}' as text: write {sci[1]}{sci[2] or '.'}"
+                    f"{'0' if not (sci[2] or '.')[1:] else ''}e{sci[3] or '+'}{sci[4]}")
+        raise ctx.error(f"must be a number, not '{value}'" if hint else "must be a number", container, key,
+                        path, hint=hint)
     f = float(value)
     if f != f or abs(f) > 1e300:
         raise ctx.error("number is out of range", container, key, path)

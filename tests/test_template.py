@@ -31,6 +31,9 @@ def line_of(text: str, fragment: str) -> int:
      "params.ratio.loguniform", "smaller"),
     ("  ratio: {loguniform: [0.25, 30], hidden: true}", "  ratio: {lognormal: [0.25, 30], hidden: true}",
      "params.ratio.lognormal", "unknown key"),
+    # YAML 1.1 reads 3e1 (and 3.0e1) as text: the error says how to write it
+    ("  ratio: {loguniform: [0.25, 30], hidden: true}", "  ratio: {loguniform: [0.25, 3.0e1], hidden: true}",
+     "params.ratio.loguniform", "YAML reads '3.0e1' as text: write 3.0e+1"),
     ("    unit: \"%\"", "    unit: \"nmo\"", "parts[0].unit", "unknown unit"),
     ("        expr: \"Ki/(C + Ki)\"", "        expr: \"__import__('os').system('x')\"",
      "parts[0].misconceptions[0].expr", "not allowed"),
