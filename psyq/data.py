@@ -566,7 +566,7 @@ def _number(obj: Any, file: str, line: int, path: str) -> float:
     if isinstance(obj, bool) or not isinstance(obj, (int, float)):
         hint = "write a plain number"
         if isinstance(obj, str) and re.fullmatch(r"[-+]?\d+(\.\d*)?[eE][-+]?\d+", obj.strip()):
-            hint = "YAML reads 1e3 as text: write 1.0e3 or 1000"
+            hint = "YAML reads 1e3 and 1.0e3 as text: write 1.0e+3 or 1000"
         raise TemplateError(f"expected a number, got {obj!r}", file=file, line=line, key=path,
                             hint=hint)
     x = float(obj)

@@ -339,6 +339,17 @@ BAD = [
               source: s
               tag: D
         """, 6, "constants.mao.mao_a_recovery_t_half.value", "expected a number"),
+    ("text value with a point", """\
+        sources:
+          s: {cite: "x"}
+        constants:
+          mao:
+            mao_a_recovery_t_half:
+              value: 1.0e3
+              unit: d
+              source: s
+              tag: D
+        """, 6, "constants.mao.mao_a_recovery_t_half.value", "write 1.0e+3 or 1000"),  # 1.0e3 is text too
     ("negative", """\
         sources:
           s: {cite: "x"}
