@@ -203,8 +203,7 @@ def build_template(data: Any, *, file: str, raw: bytes, data_dirs: tuple[str, ..
         raise ctx.error("a template must be a YAML mapping (key: value lines)", hint="start with 'id: my-template'")
     for key in data:
         if key not in TOP_KEYS:
-            raise ctx.error(f"unknown key '{key}'", data, key,
-                            hint="allowed: " + ", ".join(sorted(TOP_KEYS)))
+            raise ctx.error(f"unknown key '{key}'", data, key, hint=_allowed(key, TOP_KEYS))
     for key in ("id", "title", "family", "text", "symbols", "relations", "params", "parts", "sources"):
         if key not in data:
             raise ctx.error(f"missing required key '{key}'", data, None, hint=f"add '{key}:' at the top level")
@@ -300,6 +299,15 @@ def build_template(data: Any, *, file: str, raw: bytes, data_dirs: tuple[str, ..
 
 
 # ------------------------------------------------------------------------------------------------
+
+def _allowed(key: str, allowed: set[str]) -> str:
+    """'did you mean skill?' for a near miss, else the list of allowed keys."""
+    import difflib
+
+    close = difflib.get_close_matches(str(key), sorted(allowed), n=1, cutoff=0.75)
+    listing = "allowed: " + ", ".join(sorted(allowed))
+    return f"did you mean '{close[0]}'? {listing}" if close else listing
+
 
 def _text(ctx: _Ctx, data: Mapping, key: str) -> str:
     value = data.get(key)
@@ -418,7 +426,7 @@ def _symbols(ctx: _Ctx, node: Any, data: Mapping) -> dict[str, Symbol]:
             raise ctx.error("a symbol needs {unit: …, meaning: …}", node, name, "symbols")
         for k in spec:
             if k not in SYMBOL_KEYS:
-                raise ctx.error(f"unknown key '{k}'", spec, k, path, hint="allowed: " + ", ".join(sorted(SYMBOL_KEYS)))
+                raise ctx.error(f"unknown key '{k}'", spec, k, path, hint=_allowed(k, SYMBOL_KEYS))
         if "unit" not in spec or "meaning" not in spec:
             raise ctx.error("a symbol needs both 'unit' and 'meaning'", node, name, "symbols")
         unit = _check_unit(ctx, spec["unit"], spec, "unit", path)
@@ -449,7 +457,7 @@ def _params(ctx: _Ctx, node: Any, data: Mapping, symbols: dict[str, Symbol]) -> 
             raise ctx.error("a parameter is a mapping such as {uniform: [1, 10], sigfigs: 2}", node, name, "params")
         for k in spec:
             if k not in PARAM_KEYS:
-                raise ctx.error(f"unknown key '{k}'", spec, k, path, hint="allowed: " + ", ".join(sorted(PARAM_KEYS)))
+                raise ctx.error(f"unknown key '{k}'", spec, k, path, hint=_allowed(k, PARAM_KEYS))
         kinds = [k for k in DRAW_KINDS if k in spec]
         if len(kinds) != 1:
             raise ctx.error("give exactly one of " + ", ".join(DRAW_KINDS), node, name, "params")
@@ -579,7 +587,7 @@ def _parts(ctx, node, data, symbols, params, value_names) -> list[Part]:
             raise ctx.error("a part is a mapping with id, ask and prompt", node, i, path)
         for k in spec:
             if k not in PART_KEYS:
-                raise ctx.error(f"unknown key '{k}'", spec, k, path, hint="allowed: " + ", ".join(sorted(PART_KEYS)))
+                raise ctx.error(f"unknown key '{k}'", spec, k, path, hint=_allowed(k, PART_KEYS))
         for k in ("id", "ask", "prompt"):
             if not isinstance(spec.get(k), str) or not spec[k].strip():
                 raise ctx.error(f"a part needs '{k}'", spec, None, path)

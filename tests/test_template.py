@@ -161,3 +161,9 @@ def test_relations_sympy_cannot_solve_are_a_clear_error():
                                   "  C: {uniform: [1, 2]}\n  K: {uniform: [1, 2]}"))
     with pytest.raises(TemplateError, match="cannot solve"):
         generate(tpl, 1)
+
+
+def test_a_mistyped_key_gets_a_suggestion():
+    with pytest.raises(TemplateError) as info:
+        loads_template(GOOD.replace("skill:", "skil:"), file="t.yaml")
+    assert "unknown key 'skil'" in str(info.value) and "did you mean 'skill'?" in str(info.value)
