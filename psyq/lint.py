@@ -64,7 +64,7 @@ def lint_paths(paths: Iterable[Path], *, seeds: int = DEFAULT_SEEDS, data_dirs: 
         try:
             template = load_template(path, data_dirs)
         except PsyqError as exc:
-            report.findings.append(Finding(str(path), "?", "load", str(exc)))
+            report.findings.append(Finding(str(path), Path(path).stem, "load", str(exc)))
             continue
         if template.id in seen_ids:
             report.findings.append(Finding(str(path), template.id, "unique id",
