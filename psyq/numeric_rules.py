@@ -507,22 +507,9 @@ def num_relative(s_text: str, t: Number, tol: Number | None = 0.05) -> RuleResul
 
     The ends of the interval t ± |t·tol| are included; with t = 0 only s = 0 passes.
     """
-    try:
-        tol_d = _tolerance(tol)
-    except InputError as err:
-        return _invalid("OPTION_INVALID", str(err))
-    s = _read_student(s_text)
-    if isinstance(s, RuleResult):
-        return s
-    t_d = _read_teacher(t)
-    if isinstance(t_d, RuleResult):
-        return t_d
-    ok, interval = _relative_core(s.value, t_d, tol_d)
-    pct = _fmt(abs(tol_d) * 100)
-    if ok:
-        return RuleResult(True, ("ACC_OK",), interval, message=f"Accepted: within {pct} % of the expected value.")
-    return RuleResult(False, ("ACC_OUTSIDE",), interval,
-                      message=f"Not accepted: more than {pct} % away from the expected value.")
+    return _tolerance_rule(s_text, t, tol, _relative_core,
+                           lambda d: (f"within {_fmt(abs(d) * 100)} % of",
+                                      f"more than {_fmt(abs(d) * 100)} % away from"))
 
 
 def num_absolute(s_text: str, t: Number, tol: Number | None = 0.05) -> RuleResult:
@@ -532,6 +519,12 @@ def num_absolute(s_text: str, t: Number, tol: Number | None = 0.05) -> RuleResul
     tol = 0.05, as in STACK).  STACK's margin is an absolute 1e-9; psyq makes it relative to the
     tolerance, so that a tolerance of 1e-10 M means what it says.
     """
+    return _tolerance_rule(s_text, t, tol, _absolute_core,
+                           lambda d: (f"within ±{_fmt(abs(d))} of", f"more than ±{_fmt(abs(d))} away from"))
+
+
+def _tolerance_rule(s_text: str, t: Number, tol: Number | None, core, wording) -> RuleResult:
+    """Read the tolerance, the student's number and the expected value, then apply ``core``."""
     try:
         tol_d = _tolerance(tol)
     except InputError as err:
@@ -542,11 +535,11 @@ def num_absolute(s_text: str, t: Number, tol: Number | None = 0.05) -> RuleResul
     t_d = _read_teacher(t)
     if isinstance(t_d, RuleResult):
         return t_d
-    ok, interval = _absolute_core(s.value, t_d, tol_d)
+    ok, interval = core(s.value, t_d, tol_d)
+    near, far = wording(tol_d)
     if ok:
-        return RuleResult(True, ("ACC_OK",), interval, message=f"Accepted: within ±{_fmt(abs(tol_d))} of the expected value.")
-    return RuleResult(False, ("ACC_OUTSIDE",), interval,
-                      message=f"Not accepted: more than ±{_fmt(abs(tol_d))} away from the expected value.")
+        return RuleResult(True, ("ACC_OK",), interval, message=f"Accepted: {near} the expected value.")
+    return RuleResult(False, ("ACC_OUTSIDE",), interval, message=f"Not accepted: {far} the expected value.")
 
 
 # --------------------------------------------------------------------------------------------------
