@@ -19,6 +19,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from psyq.errors import PsyqError
+from _fuzz_helpers import check_call
 
 BOUND = 1.0  # seconds per call; real calls take microseconds
 FUZZ = settings(max_examples=int(os.environ.get("PSYQ_FUZZ_EXAMPLES", "400")), deadline=timedelta(seconds=2), derandomize=bool(os.environ.get("CI")),
@@ -30,20 +31,6 @@ def _warm():
     from psyq import units
 
     units.parse_unit("furlong")  # pint's registry loads once, outside the bounds
-
-
-def check_call(fn, *args):
-    """fn(*args) returns, or raises a PsyqError with a one-line message, within BOUND."""
-    t0 = time.perf_counter()
-    try:
-        return fn(*args)
-    except PsyqError as exc:
-        text = str(exc)
-        assert text.strip() and exc.message.strip(), "empty message"
-        assert "\n" not in text and "\r" not in text, f"not one line: {text!r}"
-        return exc
-    finally:
-        assert time.perf_counter() - t0 < BOUND, f"{fn.__name__}{args!r} took too long"
 
 
 # Pieces people type: digits, signs, separators, operators, units, look-alikes, invisibles.

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import os
-import time
 from datetime import timedelta
 
 import pytest
@@ -17,8 +16,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from psyq.errors import PsyqError
+from _fuzz_helpers import check_call
 
-BOUND = 1.0
 FUZZ = settings(max_examples=int(os.environ.get("PSYQ_FUZZ_EXAMPLES", "300")),
                 deadline=timedelta(seconds=2), derandomize=bool(os.environ.get("CI")),
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
@@ -29,18 +28,6 @@ def _warm():
     from psyq import units
 
     units.parse_unit("furlong")
-
-
-def check_call(fn, *args, **kwargs):
-    t0 = time.perf_counter()
-    try:
-        return fn(*args, **kwargs)
-    except PsyqError as exc:
-        assert str(exc).strip() and exc.message.strip()
-        assert "\n" not in str(exc), repr(str(exc))
-        return exc
-    finally:
-        assert time.perf_counter() - t0 < BOUND
 
 
 # ---------------------------------------------------------------------------------------------
