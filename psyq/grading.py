@@ -129,7 +129,7 @@ def grade_parsed(part, parsed: ParsedAnswer, v: Verdict) -> Verdict:
             notes.append("UNITS_CONVERTED")
     v.value = s
     t = part.value
-    if rule is not None and rule.kind not in ("relative", "absolute"):
+    if rule is not None and rule.written_precision:
         ok, rule_notes, message = _apply_rule(rule, parsed, s, t, part, parsed.unit is None)
         notes.extend(rule_notes)
         if ok is None:

@@ -91,6 +91,20 @@ class PartInstance:
     def hints(self) -> tuple[str, ...]:
         return self.spec.hints
 
+    def regrade(self, *, rule=None, rtol: float | None = None, atol: float | None = None) -> None:
+        """Grade this part under another rule or tolerance (an assignment item's override); the
+        accepted interval follows.  ``rule=None`` with a tolerance means plain tolerance grading."""
+        from dataclasses import replace
+
+        rtol = self.spec.rtol if rtol is None else rtol
+        atol = self.spec.atol if atol is None else atol
+        if rule is not None:
+            rtol, atol = rule.tolerances(rtol, atol)
+        self.spec = replace(self.spec, rule=rule, rtol=rtol, atol=atol)
+        self.rtol, self.atol = rtol, atol
+        if self.value is not None:
+            self.low, self.high = part_interval(self.spec, self.value)
+
     def to_json(self) -> dict:
         answer = {"value": None if self.value is None else draws.canonical_float(self.value),
                   "unit": self.unit, "display": self.display}
@@ -560,9 +574,7 @@ class _Renderer:
             symbol_value = vals[p.ask]
             value = symbol_value * to_part
             display = _with_unit(draws.format_number(value, p.sigfigs), unit_text)
-            low, high = accepted_interval(value, p.rtol, p.atol)
-            if p.rule is not None and p.rule.kind in ("sigfigs", "strict_sigfigs", "decimals"):
-                low, high = _rule_interval(p, value, low, high)
+            low, high = part_interval(p, value)
         steps = self.steps(p, vals, shown, unattainable) if with_solution else []
         return PartInstance(p.id, p.ask, prompt, unit_text, value, display, low, high, p.rtol, p.atol, p,
                             miscs, steps, molar_mass, symbol_value)
@@ -603,8 +615,11 @@ class _Renderer:
         return out
 
 
-def _rule_interval(p: Part, value: float, low: float, high: float) -> tuple[float, float]:
-    """The interval a significant-figure or decimal-place rule accepts (for display and export)."""
+def part_interval(p: Part, value: float) -> tuple[float, float]:
+    """The accepted interval of a part's answer: its tolerance, or what its precision rule accepts."""
+    low, high = accepted_interval(value, p.rtol, p.atol)
+    if p.rule is None or not p.rule.written_precision:
+        return low, high
     from psyq import numeric_rules as R
 
     n = int(p.rule.n)

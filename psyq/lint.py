@@ -133,7 +133,7 @@ def lint_template(template, *, seeds: int = DEFAULT_SEEDS) -> list[Finding]:
                     fail(f"part {part.id} unattainable", seed, "'not attainable' does not grade correct")
                 continue
             exact = grade(part, repr(float(part.value)) + (f" {part.unit}" if part.unit not in ("", "fraction") else ""))
-            written_precision = part.spec.rule is not None and part.spec.rule.kind not in ("relative", "absolute")
+            written_precision = part.spec.rule is not None and part.spec.rule.written_precision
             if not exact.correct and not written_precision:  # a precision rule wants the digits as asked
                 fail(f"part {part.id} exact answer", seed, f"the exact answer {part.value!r} grades {exact.status}: {exact.feedback}")
             shown = grade(part, part.display)

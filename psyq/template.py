@@ -101,6 +101,19 @@ class Rule:
     m: int | None = None
     units: str = "convert"  # convert | strict
 
+    def tolerances(self, rtol: float, atol: float) -> tuple[float, float]:
+        """(rtol, atol) under this rule: a relative or absolute rule sets them, others keep them."""
+        if self.kind == "relative":
+            return float(self.n), 0.0
+        if self.kind == "absolute":
+            return 0.0, float(self.n)
+        return rtol, atol
+
+    @property
+    def written_precision(self) -> bool:
+        """True when the rule judges the digits as written (significant figures, decimal places)."""
+        return self.kind in ("sigfigs", "strict_sigfigs", "decimals")
+
 
 @dataclass(frozen=True)
 class Part:
@@ -614,10 +627,8 @@ def _parts(ctx, node, data, symbols, params, value_names) -> list[Part]:
             if not (0 <= rtol <= 0.5 and atol >= 0) or (rtol == 0 and atol == 0):
                 raise ctx.error("tolerance must have 0 ≤ rtol ≤ 0.5, atol ≥ 0, not both zero", spec, "tolerance", path)
         rule = _rule(ctx, spec.get("rule"), spec, path)
-        if rule is not None and rule.kind == "relative":
-            rtol, atol = float(rule.n), 0.0
-        elif rule is not None and rule.kind == "absolute":
-            rtol, atol = 0.0, float(rule.n)
+        if rule is not None:
+            rtol, atol = rule.tolerances(rtol, atol)
         hints = spec.get("hints") or []
         if not isinstance(hints, list) or not all(isinstance(h, str) for h in hints):
             raise ctx.error("hints must be a list of text", spec, "hints", path)

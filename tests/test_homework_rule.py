@@ -37,3 +37,15 @@ def test_bad_item_rule_names_file_line_and_key():
         loads_assignment(_assignment("{sigfigz: 3}"), "hw.yaml")
     assert info.value.file == "hw.yaml" and info.value.line == 8
     assert "rule" in (info.value.key or "")
+
+
+def test_item_tolerance_override_sets_the_interval():
+    from psyq.grading import grade
+    from psyq.homework.assignment import compile_assignment
+    from psyq.homework.grading import variants
+
+    text = _assignment("{sigfigs: 3}").replace("    rule: {sigfigs: 3}\n", "    tolerance: {rtol: 0.05}\n")
+    inst = variants(compile_assignment(loads_assignment(text, "hw.yaml")), "s3cret", ["bob"])["bob"][0]
+    part = inst.part("a")
+    assert part.spec.rule is None and (part.low, part.high) == pytest.approx((76.0, 84.0))
+    assert grade(part, "83.9 %").correct and not grade(part, "84.1 %").correct

@@ -112,41 +112,12 @@ def _round(x: float) -> float:
 # Variants
 
 def apply_tolerance(compiled_item, part_instance) -> None:
-    """An item's tolerance override replaces the template's, interval included."""
-    from psyq.instance import accepted_interval
-
+    """An item's grading rule or tolerance override replaces the template's, interval included."""
     item = compiled_item.item
     if item.rule is not None:
-        _apply_rule(item.rule, part_instance)
-        return
-    if item.rtol is None and item.atol is None:
-        return
-    part_instance.rtol = item.rtol or 0.0
-    part_instance.atol = item.atol or 0.0
-    if part_instance.value is not None:
-        part_instance.low, part_instance.high = accepted_interval(
-            part_instance.value, part_instance.rtol, part_instance.atol)
-
-
-def _apply_rule(rule, part_instance) -> None:
-    """An item's grading rule (sigfigs, decimals, relative, absolute; units) replaces the part's."""
-    from dataclasses import replace
-
-    from psyq.instance import _rule_interval, accepted_interval
-
-    spec = part_instance.spec
-    rtol, atol = spec.rtol, spec.atol
-    if rule.kind == "relative":
-        rtol, atol = float(rule.n), 0.0
-    elif rule.kind == "absolute":
-        rtol, atol = 0.0, float(rule.n)
-    part_instance.spec = replace(spec, rule=rule, rtol=rtol, atol=atol)
-    part_instance.rtol, part_instance.atol = rtol, atol
-    if part_instance.value is not None:
-        low, high = accepted_interval(part_instance.value, rtol, atol)
-        if rule.kind in ("sigfigs", "strict_sigfigs", "decimals"):
-            low, high = _rule_interval(part_instance.spec, part_instance.value, low, high)
-        part_instance.low, part_instance.high = low, high
+        part_instance.regrade(rule=item.rule)
+    elif item.rtol is not None or item.atol is not None:
+        part_instance.regrade(rtol=item.rtol or 0.0, atol=item.atol or 0.0)
 
 
 def variants(compiled: CompiledAssignment, secret: str | None, students: Sequence[str], *,
