@@ -136,6 +136,28 @@ def format_number(x: float, sigfigs: int | None = None, decimals: int | None = N
     return f"{mant}×10{_superscript(exp)}"
 
 
+
+# ---------------------------------------------------------------------------------------------
+# The same over arrays (generate_many renders whole columns of instances at once).  Each returns
+# exactly, element by element, what the scalar function returns: the scalar one is the reference.
+
+def round_display_array(x, sigfigs: int | None = None, decimals: int | None = None):
+    """:func:`round_display` over a float array (bit for bit the same values)."""
+    import numpy as np
+
+    return np.array([round_display(float(v), sigfigs, decimals) for v in np.asarray(x, dtype=np.float64)],
+                    dtype=np.float64)
+
+
+def format_number_array(x, sigfigs: int | None = None, decimals: int | None = None,
+                        *, plain: bool = False) -> list[str]:
+    """:func:`format_number` over a float array (the very same strings)."""
+    import numpy as np
+
+    return [format_number(v, sigfigs, decimals, plain=plain)
+            for v in np.asarray(x, dtype=np.float64).tolist()]
+
+
 _E_SPECS = tuple(f".{k - 1}e" for k in range(0, 24))  # index n: the spec for n significant figures
 
 

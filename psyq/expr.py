@@ -584,6 +584,32 @@ def evaluate_array(node: Node, env: Mapping[str, object]):
     return ev(node)
 
 
+
+def evaluate_checked_array(node: Node, env: Mapping[str, object], n: int):
+    """:func:`compile_scalar` over ``n`` rows at once: returns (values, ok), float64 and bool arrays.
+
+    Row ``i`` has ``ok[i]`` False exactly where ``compile_scalar(node)`` raises :class:`InputError`
+    for that row's values (``env[name][i]``, or ``env[name]`` for a scalar), and otherwise
+    ``values[i]`` is the very float it returns.  Used for misconception values over many instances.
+    """
+    import numpy as np
+
+    fn = compile_scalar(node)
+    names = sorted(free_symbols(node))
+    cols = {k: (np.broadcast_to(np.asarray(env[k], dtype=np.float64), (n,)).tolist() if k in env else None)
+            for k in names}
+    values = np.full(n, np.nan)
+    ok = np.zeros(n, dtype=bool)
+    for i in range(n):
+        row = {k: c[i] for k, c in cols.items() if c is not None}
+        try:
+            values[i] = fn(row)
+            ok[i] = True
+        except InputError:
+            pass
+    return values, ok
+
+
 # ---------------------------------------------------------------------------------------------
 # sympy construction (template solver).  Objects are built directly: no string reaches sympy.
 
