@@ -300,9 +300,8 @@ def _round_for_display(template: Template, p: Param, raw):
     if p.kind in ("value", "choice") and p.sigfigs is None and p.decimals is None:
         return raw
     factor = _to_display_factor(template, p.name)
-    shown = [draws.round_display(float(v) * factor, p.sigfigs, p.decimals) if math.isfinite(v) else v
-             for v in raw]
-    return np.array(shown, dtype=np.float64) / factor if factor != 1.0 else np.array(shown, dtype=np.float64)
+    shown = draws.round_display_array(np.asarray(raw, dtype=np.float64) * factor, p.sigfigs, p.decimals)
+    return shown / factor if factor != 1.0 else shown
 
 
 def check_given_range(template: Template, name: str, v: float) -> None:
@@ -416,29 +415,8 @@ def generate_many(template: Template, seeds: Iterable[int], pinned: Mapping[str,
     values, categorical, unatt = solve_values(template, seeds, pinned_checked)
     from psyq.solve import compile_template
 
-    compiled = compile_template(template)
-    renderer = _Renderer(template, compiled)
-    # Plain Python lists: indexing them is much cheaper than indexing numpy arrays element by
-    # element, and .tolist() gives the very same Python floats/bools that float(v[i]) would.
-    value_lists = [(k, [float(x) for x in v.tolist()]) for k, v in values.items()]
-    cat_lists = list(categorical.items())
-    unatt_lists = [(k, [bool(x) for x in v.tolist()]) for k, v in unatt.items()]
-    out = []
-    # The loop allocates many small objects and frees none: pausing the cyclic garbage collector
-    # (which would otherwise rescan the growing list again and again) halves its time.
-    paused = gc.isenabled()
-    if paused:
-        gc.disable()
-    try:
-        for i, seed in enumerate(seeds):
-            vals = {k: v[i] for k, v in value_lists}
-            cats = {k: v[i] for k, v in cat_lists}
-            un = {k: v[i] for k, v in unatt_lists}
-            out.append(renderer.instance(seed, vals, cats, un, pinned_checked, with_solution))
-    finally:
-        if paused:
-            gc.enable()
-    return out
+    renderer = _Renderer(template, compile_template(template))
+    return renderer.render(seeds, values, categorical, unatt, pinned_checked, with_solution)
 
 
 def _check_seed(seed: Any) -> int:
@@ -450,9 +428,12 @@ def _check_seed(seed: Any) -> int:
 class _Renderer:
     """Turns solved values into text, displays, intervals and worked solutions.
 
-    Everything that depends only on the template (unit texts, display factors, prepared text
-    templates, compiled misconception expressions, solution chains) is worked out once here and
-    cached, so that rendering one instance is string formatting and float arithmetic only.
+    It works a column at a time: every display of one quantity, every filled-in text and every
+    misconception value is made for all the instances of a batch at once (numpy for arithmetic,
+    array formatting from :mod:`psyq.draws`, each distinct drawn given formatted once), and only
+    then are the instances put together, one object per instance.  Everything that depends only
+    on the template (unit texts, display factors, prepared texts, solution chains) is worked out
+    once here.  Each instance is exactly what rendering it on its own would give.
     """
 
     def __init__(self, template: Template, compiled):
@@ -466,7 +447,6 @@ class _Renderer:
         self._fills: dict[str, _FillPlan] = {}
         self._substs: dict[str, _SubstPlan] = {}
         self._choice_name: dict[Any, str] = {}
-        self._display_specs: dict[str, tuple] = {}
         t = template
         self._given_specs = [
             (name, _param_unit(t, p) or "", t.symbols[name].meaning if name in t.symbols else name)
@@ -477,8 +457,7 @@ class _Renderer:
             sym = t.symbols[p.ask]
             to_part = (units.convert(1.0, units.unit(sym.unit), units.unit(p.unit))
                        if sym.unit != p.unit else 1.0)
-            miscs = [(m, E.compile_scalar(m.expr)) for m in p.misconceptions]
-            self._parts[p.id] = (to_part, units.unit(p.unit).text, miscs, compiled.chain_for(p.ask))
+            self._parts[p.id] = (to_part, units.unit(p.unit).text, compiled.chain_for(p.ask))
 
     def factor(self, name: str) -> float:
         f = self._factors.get(name)
@@ -495,102 +474,199 @@ class _Renderer:
             u = self._unit_texts[name] = units.unit(unit).text if unit else ""
         return u
 
-    def fill(self, text: str, shown, vals, names) -> str:
+    def plan(self, text: str) -> _FillPlan:
         plan = self._fills.get(text)
         if plan is None:
             plan = self._fills[text] = _FillPlan(text)
-        return plan.fill(shown, vals, names)
+        return plan
 
-    def choice_names(self, cats: Mapping[str, str]) -> dict[str, str]:
-        """:func:`_choice_names`, with the look-up of each choice value done once."""
-        names = {}
-        for k, v in cats.items():
+    def choice_name(self, key: str, value: Any) -> str:
+        """:func:`_choice_names` for one choice value, looked up once."""
+        try:
+            return self._choice_name[value]
+        except (KeyError, TypeError):
+            shown = _choice_names(self.t, {key: value})[key]
             try:
-                shown = self._choice_name[v]
-            except (KeyError, TypeError):
-                shown = _choice_names(self.t, {k: v})[k]
-                try:
-                    self._choice_name[v] = shown
-                except TypeError:  # an unhashable choice: not cached
-                    pass
-            names[k] = shown
-        return names
+                self._choice_name[value] = shown
+            except TypeError:  # an unhashable choice: not cached
+                pass
+            return shown
 
-    def display_value(self, name: str, value: float, *, pinned: bool = False, sigfigs: int | None = None) -> str:
-        spec = self._display_specs.get(name)
-        if spec is None:
-            p = self.t.params.get(name)
-            spec = self._display_specs[name] = (
-                self.factor(name), self.unit_text(name), p is not None,
-                p.sigfigs if p is not None else None, p.decimals if p is not None else None)
-        factor, unit_text, is_param, sf, dec = spec
-        if is_param and not pinned:
-            if sf is None and dec is None:
-                sf = _natural_sigfigs(value * factor)
+    # -- columns ---------------------------------------------------------------------------------
+
+    def display_column(self, name: str, values, *, pinned: bool = False, sigfigs: int | None = None) -> list[str]:
+        """The display of ``name`` (in its display unit, with the unit) for every value: a drawn
+        given as its parameter rounds it; a pinned given as typed; anything else to ``sigfigs``."""
+        import numpy as np
+
+        factor, unit_text = self.factor(name), self.unit_text(name)
+        p = self.t.params.get(name)
+        shown = np.asarray(values, dtype=np.float64) * factor
+        if p is not None and not pinned:
+            sf, dec = p.sigfigs, p.decimals
+            natural = sf is None and dec is None
         else:
-            sf, dec = sigfigs, None
-            if pinned:
-                sf = _natural_sigfigs(value * factor)
-        number = draws.format_number(value * factor, sf or 4, dec)
-        return f"{number} {unit_text}" if unit_text and unit_text != "fraction" else number
+            sf, dec, natural = sigfigs, None, pinned
+        # Drawn givens take few distinct values: each is formatted once.
+        texts = _map_distinct(shown, lambda xs: (
+            [draws.format_number(x, _natural_sigfigs(x), None) for x in xs.tolist()] if natural
+            else draws.format_number_array(xs, sf or 4, dec)))
+        if unit_text and unit_text != "fraction":
+            suffix = " " + unit_text
+            return [s + suffix for s in texts]
+        return texts
 
-    def instance(self, seed, vals, cats, unatt, pinned, with_solution) -> Instance:
+    def render(self, seeds: list[int], values: Mapping[str, Any], categorical: Mapping[str, list],
+               unatt: Mapping[str, Any], pinned: Mapping[str, Any], with_solution: bool) -> list[Instance]:
+        import numpy as np
+
         t = self.t
-        givens: dict[str, Given] = {}
-        for name, unit, meaning in self._given_specs:
-            is_pinned = name in pinned
-            givens[name] = Given(name, vals[name], unit,
-                                 self.display_value(name, vals[name], pinned=is_pinned),
-                                 meaning, is_pinned)
-        shown = {n: g.display for n, g in givens.items()}
+        n = len(seeds)
         symbols = t.symbols
-        for name, value in vals.items():
+        # Displays, by name: the givens first (as drawn or pinned), then every other symbol to 4
+        # significant figures ("—" where it has no finite value).
+        shown: dict[str, list[str]] = {}
+        for name, _unit, _meaning in self._given_specs:
+            shown[name] = self.display_column(name, values[name], pinned=name in pinned)
+        for name, col in values.items():
             if name not in shown and name in symbols:
-                shown[name] = self.display_value(name, value, sigfigs=4) if math.isfinite(value) else "—"
-        names = self.choice_names(cats)
-        text = self.fill(t.text, shown, vals, names)
-        molar_mass = vals.get(t.molar_mass) if t.molar_mass else None
-        parts = [self.part(p, vals, shown, names, unatt.get(p.id, False), molar_mass, with_solution)
-                 for p in t.parts]
-        solution = self.fill(t.solution, shown, vals, names) if t.solution else None
-        return Instance(t, seed, givens, dict(cats), vals, text, parts, solution, dict(pinned))
+                texts = self.display_column(name, col, sigfigs=4)
+                finite = np.isfinite(col)
+                if not finite.all():
+                    texts = [s if ok else "—" for s, ok in zip(texts, finite.tolist())]
+                shown[name] = texts
+        names = {k: _map_values(col, lambda v, k=k: self.choice_name(k, v)) for k, col in categorical.items()}
+        cols = _Columns(n, shown, values, names)
+        text = self.plan(t.text).fill_column(cols)
+        solution = self.plan(t.solution).fill_column(cols) if t.solution else None
+        molar = values.get(t.molar_mass) if t.molar_mass else None
+        molar_mass = molar.tolist() if molar is not None else None
+        part_rows = [self.part_rows(p, cols, unatt.get(p.id), molar_mass, with_solution) for p in t.parts]
 
-    def part(self, p: Part, vals, shown, names, unattainable, molar_mass, with_solution) -> PartInstance:
-        to_part, unit_text, compiled_miscs, _chain = self._parts[p.id]
-        prompt = self.fill(p.prompt, shown, vals, names)
+        # Put the instances together.  The loop allocates many small objects and frees none:
+        # pausing the cyclic garbage collector (which would otherwise rescan the growing list
+        # again and again) halves its time.
+        value_lists = [(k, v.tolist()) for k, v in values.items()]
+        cat_lists = list(categorical.items())
+        given_cols = [(name, unit, meaning, name in pinned, values[name].tolist(), shown[name])
+                      for name, unit, meaning in self._given_specs]
+        out = []
+        paused = gc.isenabled()
+        if paused:
+            gc.disable()
+        try:
+            for i, seed in enumerate(seeds):
+                givens = {name: Given(name, vcol[i], unit, dcol[i], meaning, is_pinned)
+                          for name, unit, meaning, is_pinned, vcol, dcol in given_cols}
+                out.append(Instance(t, seed, givens, {k: v[i] for k, v in cat_lists},
+                                    {k: v[i] for k, v in value_lists}, text[i],
+                                    [rows(i) for rows in part_rows],
+                                    solution[i] if solution is not None else None, dict(pinned)))
+        finally:
+            if paused:
+                gc.enable()
+        return out
+
+    def part_rows(self, p: Part, cols: _Columns, unattainable, molar_mass, with_solution):
+        """Every column of one part; returns a function that builds the part of instance ``i``."""
+        import numpy as np
+
+        from psyq import expr as E
+
+        n = cols.n
+        to_part, unit_text, _chain = self._parts[p.id]
+        prompt = self.plan(p.prompt).fill_column(cols)
         miscs = []
-        for m, fn in compiled_miscs:
-            try:
-                mv = fn(vals) * to_part
-            except InputError:
-                mv = None
-            disp = _with_unit(draws.format_number(mv, p.sigfigs), unit_text) if mv is not None else "—"
-            miscs.append(Misconceived(m.name, mv, disp, m.feedback))
-        if unattainable or not math.isfinite(vals[p.ask]):
-            value = low = high = None
-            display = "not attainable"
-            symbol_value = None
+        for m in p.misconceptions:
+            raw, ok = E.evaluate_checked_array(m.expr, cols.values, n)
+            mv = raw * to_part
+            texts = _with_unit_column(draws.format_number_array(mv, p.sigfigs), unit_text)
+            mv_list = mv.tolist()
+            if not ok.all():
+                ok_list = ok.tolist()
+                mv_list = [v if good else None for v, good in zip(mv_list, ok_list)]
+                texts = [s if good else "—" for s, good in zip(texts, ok_list)]
+            miscs.append((m.name, m.feedback, mv_list, texts))
+        symbol = cols.values[p.ask]
+        answered = np.isfinite(symbol)
+        if unattainable is not None:
+            answered &= ~np.asarray(unattainable, dtype=bool)
+        value = symbol * to_part
+        display = _with_unit_column(draws.format_number_array(value, p.sigfigs), unit_text)
+        if p.rule is not None and p.rule.written_precision:
+            bounds = [part_interval(p, v) if good else (None, None)
+                      for v, good in zip(value.tolist(), answered.tolist())]
+            low = [b[0] for b in bounds]
+            high = [b[1] for b in bounds]
         else:
-            symbol_value = vals[p.ask]
-            value = symbol_value * to_part
-            display = _with_unit(draws.format_number(value, p.sigfigs), unit_text)
-            low, high = part_interval(p, value)
-        steps = self.steps(p, vals, shown, unattainable) if with_solution else []
-        return PartInstance(p.id, p.ask, prompt, unit_text, value, display, low, high, p.rtol, p.atol, p,
-                            miscs, steps, molar_mass, symbol_value)
+            half = p.atol + p.rtol * np.abs(value)  # accepted_interval, a column at a time
+            low, high = (value - half).tolist(), (value + half).tolist()
+        symbol_list, value_list = symbol.tolist(), value.tolist()
+        if not answered.all():
+            ok_list = answered.tolist()
+            value_list = [v if good else None for v, good in zip(value_list, ok_list)]
+            symbol_list = [v if good else None for v, good in zip(symbol_list, ok_list)]
+            display = [s if good else "not attainable" for s, good in zip(display, ok_list)]
+            low = [v if good else None for v, good in zip(low, ok_list)]
+            high = [v if good else None for v, good in zip(high, ok_list)]
+        steps = self.step_columns(p, cols, unattainable) if with_solution else []
+        no_molar_mass = [None] * n
+        molar = molar_mass if molar_mass is not None else no_molar_mass
+        pid, ask, rtol, atol = p.id, p.ask, p.rtol, p.atol
 
-    def _math_values(self, shown, vals) -> Mapping[str, str]:
+        def build(i: int) -> PartInstance:
+            return PartInstance(
+                pid, ask, prompt[i], unit_text, value_list[i], display[i], low[i], high[i], rtol, atol, p,
+                [Misconceived(name, mvs[i], texts[i], feedback) for name, feedback, mvs, texts in miscs],
+                [SolutionStep(unknown, relation, solved, subst[i], result[i], latex, rearranged)
+                 for unknown, relation, solved, subst, result, latex, rearranged in steps],
+                molar[i], symbol_list[i])
+        return build
+
+    def step_columns(self, p: Part, cols: _Columns, unattainable) -> list[tuple]:
+        import numpy as np
+
+        out = []
+        for step in self._parts[p.id][2]:
+            solved, subst, latex = self.step_text[step.unknown]
+            plan = self._substs.get(subst)
+            if plan is None:
+                plan = self._substs[subst] = _SubstPlan(subst)
+            # Percentages read well on their own (max(33 %, 37 %)); in arithmetic with numbers
+            # (1 − A0) the fraction is substituted instead.
+            source = self._math_columns(cols) if plan.has_numbers else cols.shown
+            substituted = plan.apply_column(source, cols.n, prefix=f"{step.unknown} = ")
+            value = cols.values.get(step.unknown)
+            if value is None:
+                result = ["not attainable"] * cols.n
+            else:
+                finite = np.isfinite(value).tolist()
+                result = cols.shown.get(step.unknown) or ["—"] * cols.n
+                if not all(finite):
+                    result = [r if ok else "not attainable" for r, ok in zip(result, finite)]
+            out.append((step.unknown, step.relation, solved, substituted, result, latex, step.rearranged))
+        return out
+
+    def _math_columns(self, cols: _Columns) -> Mapping[str, list[str]]:
         """Values as they go into the arithmetic of a worked solution: a fraction shown to the
         student as a percentage is substituted as the fraction (0.63, not "63 %"), so that
         "1 − A0" reads 1 − 0.063 rather than 63 % − 1."""
-        fractions = self._fraction_symbols
-        if not fractions:
-            return shown
-        out = dict(shown)
-        for name in fractions:
-            value = vals.get(name)
-            if value is not None and math.isfinite(value) and name in shown:
-                out[name] = draws.format_number(value, _natural_sigfigs(value) if name in self.t.params else 4)
+        import numpy as np
+
+        if cols.math is not None:
+            return cols.math
+        out = dict(cols.shown)
+        for name in self._fraction_symbols:
+            value = cols.values.get(name)
+            if value is None or name not in out:
+                continue
+            natural = name in self.t.params
+            texts = _map_distinct(np.asarray(value, dtype=np.float64), lambda xs: (
+                [draws.format_number(x, _natural_sigfigs(x)) for x in xs.tolist()] if natural
+                else draws.format_number_array(xs, 4)))
+            finite = np.isfinite(value).tolist()
+            out[name] = [s if ok else shown for s, ok, shown in zip(texts, finite, out[name])]
+        cols.math = out
         return out
 
     @functools.cached_property
@@ -598,21 +674,75 @@ class _Renderer:
         return tuple(n for n, s in self.t.symbols.items()
                      if s.display_unit and s.display_unit != s.unit and s.unit in ("fraction", ""))
 
-    def steps(self, p: Part, vals, shown, unattainable) -> list[SolutionStep]:
-        out = []
-        for step in self._parts[p.id][3]:
-            solved, subst, latex = self.step_text[step.unknown]
-            plan = self._substs.get(subst)
-            if plan is None:
-                plan = self._substs[subst] = _SubstPlan(subst)
-            # Percentages read well on their own (max(33 %, 37 %)); in arithmetic with numbers
-            # (1 − A0) the fraction is substituted instead.
-            subst_text = plan.apply(self._math_values(shown, vals) if plan.has_numbers else shown)
-            value = vals.get(step.unknown, float("nan"))
-            result = shown.get(step.unknown, "—") if math.isfinite(value) else "not attainable"
-            out.append(SolutionStep(step.unknown, step.relation, solved, f"{step.unknown} = {subst_text}",
-                                    result, latex, step.rearranged))
-        return out
+
+@dataclass
+class _Columns:
+    """One batch's columns: displays and choice names (lists of text) and values (arrays)."""
+
+    n: int
+    shown: dict[str, list[str]]
+    values: Mapping[str, Any]
+    names: dict[str, list[str]]
+    math: dict[str, list[str]] | None = None  # _Renderer._math_columns, once per batch
+
+    def token(self, name: str, attr: str | None) -> list[str]:
+        """The text a ``{name}`` / ``{name.value}`` / ``{name.unit}`` placeholder becomes, per row."""
+        if name in self.names:
+            return self.names[name]
+        display = self.shown.get(name)
+        if display is None:
+            value = self.values.get(name)
+            if value is None:
+                return ["—"] * self.n
+            return draws.format_number_array(value, 3)
+        if attr == "value":
+            return _map_values(display, lambda d: d.split(" ")[0])
+        if attr == "unit":
+            return _map_values(display, lambda d: d.partition(" ")[2])
+        return display
+
+    def row(self, i: int) -> tuple[dict, dict, dict]:
+        """(shown, vals, names) of row ``i`` as the one-row :func:`_fill` takes them."""
+        return ({k: v[i] for k, v in self.shown.items()},
+                {k: float(v[i]) for k, v in self.values.items()},
+                {k: v[i] for k, v in self.names.items()})
+
+
+def _map_distinct(x, format_many) -> list[str]:
+    """``format_many(x)`` (an array → list of texts), computed once per distinct value of ``x``
+    (distinct as bits: -0.0 and 0.0 may print differently)."""
+    import numpy as np
+
+    x = np.asarray(x, dtype=np.float64)
+    if len(x) < 64:
+        return format_many(x)
+    bits, first, inverse = np.unique(x.view(np.uint64), return_index=True, return_inverse=True)
+    if len(bits) * 4 > len(x):  # mostly distinct: sorting would not pay
+        return format_many(x)
+    texts = format_many(x[first])
+    return [texts[j] for j in inverse.reshape(-1).tolist()]
+
+
+def _map_values(col: list, fn) -> list:
+    """``[fn(v) for v in col]`` with ``fn`` called once per distinct (hashable) value."""
+    cache: dict = {}
+    out = []
+    for v in col:
+        try:
+            r = cache[v]
+        except KeyError:
+            r = cache[v] = fn(v)
+        except TypeError:  # unhashable: not cached
+            r = fn(v)
+        out.append(r)
+    return out
+
+
+def _with_unit_column(numbers: list[str], unit: str) -> list[str]:
+    if not unit or unit == "fraction":
+        return numbers
+    suffix = " " + unit
+    return [s + suffix for s in numbers]
 
 
 def part_interval(p: Part, value: float) -> tuple[float, float]:
@@ -773,6 +903,32 @@ class _FillPlan:
             return text
         return text[:1].upper() + text[1:] if text[:1].isalpha() else text
 
+    def fill_column(self, cols: _Columns) -> list[str]:
+        """:meth:`fill` for every row of a batch (the same text, row by row)."""
+        n = cols.n
+        if not self.usable:
+            return [_fill(self.text, *cols.row(i)) for i in range(n)]
+        if not self.tokens:
+            text = "".join(self.segments)
+            if not self.capital_known:
+                text = text[:1].upper() + text[1:] if text[:1].isalpha() else text
+            return [text] * n
+        columns = [cols.token(name, attr) for name, attr in self.tokens]
+        # Rows where a filled-in value could change the reflow go the long way (see the class).
+        bad: set[int] = set()
+        for col in columns:
+            odd = {v for v in set(col) if not v or v.strip() != v or _LINE_BREAKS.search(v)}
+            if odd:
+                bad.update(i for i, v in enumerate(col) if v in odd)
+        if not self.capital_known:  # the text opens with the first value: capitalise it
+            columns[0] = _map_values(columns[0], lambda v: v[:1].upper() + v[1:] if v[:1].isalpha() else v)
+        pattern = "".join(seg.replace("%", "%%") if k % 2 == 0 else "%s"
+                          for k, seg in enumerate(self.segments))
+        out = [pattern % row for row in zip(*columns)]
+        for i in bad:
+            out[i] = _fill(self.text, *cols.row(i))
+        return out
+
 
 class _SubstPlan:
     """:func:`_substitute` for one prepared solution text: literal pieces and slot names."""
@@ -793,6 +949,27 @@ class _SubstPlan:
             else:
                 out.append(piece)
         return "".join(out)
+
+    def apply_column(self, shown: Mapping[str, list[str]], n: int, prefix: str = "") -> list[str]:
+        """``prefix + apply(row)`` for every row of a batch."""
+        pieces = self.pieces
+        pattern = [prefix.replace("%", "%%")]
+        columns = []
+        for k, piece in enumerate(pieces):
+            if k % 2:
+                col = shown.get(piece)
+                if col is None:
+                    col = [piece] * n
+                raised = k + 1 < len(pieces) and pieces[k + 1].startswith("^")
+                columns.append(_map_values(col, lambda v, raised=raised: (
+                    f"({v})" if v.startswith("-") or (raised and " " in v) else v)))
+                pattern.append("%s")
+            else:
+                pattern.append(piece.replace("%", "%%"))
+        fmt = "".join(pattern)
+        if not columns:
+            return [fmt % ()] * n
+        return [fmt % row for row in zip(*columns)]
 
 
 def _reflow_lines(text: str) -> str:
