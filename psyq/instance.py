@@ -28,8 +28,11 @@ from psyq.template import PLACEHOLDER, Param, Part, Template
 MAX_ATTEMPTS = 64  # rejection-sampling rounds before a template is declared unsatisfiable
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class Given:
+    """A given as drawn (or pinned) and shown.  Frozen: instances of one batch that drew the same
+    value share one object."""
+
     name: str
     value: float  # in ``unit`` (the symbol's unit)
     unit: str
@@ -41,7 +44,7 @@ class Given:
         return {"value": draws.canonical_float(self.value), "unit": self.unit, "display": self.display}
 
 
-@dataclass
+@dataclass(slots=True)
 class Misconceived:
     name: str
     value: float | None  # in the part's unit
@@ -49,7 +52,7 @@ class Misconceived:
     feedback: str
 
 
-@dataclass
+@dataclass(slots=True)
 class SolutionStep:
     unknown: str
     relation: str
@@ -65,7 +68,7 @@ class SolutionStep:
                 "rearranged": self.rearranged}
 
 
-@dataclass
+@dataclass(slots=True)
 class PartInstance:
     id: str
     ask: str
@@ -130,7 +133,7 @@ class PartInstance:
         return data
 
 
-@dataclass
+@dataclass(slots=True)
 class Instance:
     template: Template
     seed: int
@@ -410,7 +413,9 @@ def generate(template: Template, seed: int, pinned: Mapping[str, Any] | None = N
 
 def generate_many(template: Template, seeds: Iterable[int], pinned: Mapping[str, Any] | None = None,
                   *, with_solution: bool = True) -> list[Instance]:
-    seeds = [_check_seed(s) for s in seeds]
+    seeds = list(seeds)
+    if not (seeds and set(map(type, seeds)) == {int} and min(seeds) >= 0 and max(seeds) < 2**63):
+        seeds = [_check_seed(s) for s in seeds]  # (the quick test above passes any valid batch)
     pinned_checked = _check_pinned(template, pinned or {})
     values, categorical, unatt = solve_values(template, seeds, pinned_checked)
     from psyq.solve import compile_template
@@ -494,7 +499,8 @@ class _Renderer:
 
     # -- columns ---------------------------------------------------------------------------------
 
-    def display_column(self, name: str, values, *, pinned: bool = False, sigfigs: int | None = None) -> list[str]:
+    def display_column(self, name: str, values, *, pinned: bool = False, sigfigs: int | None = None,
+                       few: bool = False) -> list[str]:
         """The display of ``name`` (in its display unit, with the unit) for every value: a drawn
         given as its parameter rounds it; a pinned given as typed; anything else to ``sigfigs``."""
         import numpy as np
@@ -507,8 +513,8 @@ class _Renderer:
             natural = sf is None and dec is None
         else:
             sf, dec, natural = sigfigs, None, pinned
-        # Drawn givens take few distinct values: each is formatted once.
-        texts = _map_distinct(shown, lambda xs: (
+        # Drawn givens (``few``) take few distinct values: each is formatted once.
+        texts = (_map_distinct if few else _call)(shown, lambda xs: (
             [draws.format_number(x, _natural_sigfigs(x), None) for x in xs.tolist()] if natural
             else draws.format_number_array(xs, sf or 4, dec)))
         if unit_text and unit_text != "fraction":
@@ -527,7 +533,7 @@ class _Renderer:
         # significant figures ("—" where it has no finite value).
         shown: dict[str, list[str]] = {}
         for name, _unit, _meaning in self._given_specs:
-            shown[name] = self.display_column(name, values[name], pinned=name in pinned)
+            shown[name] = self.display_column(name, values[name], pinned=name in pinned, few=True)
         for name, col in values.items():
             if name not in shown and name in symbols:
                 texts = self.display_column(name, col, sigfigs=4)
@@ -540,35 +546,31 @@ class _Renderer:
         text = self.plan(t.text).fill_column(cols)
         solution = self.plan(t.solution).fill_column(cols) if t.solution else None
         molar = values.get(t.molar_mass) if t.molar_mass else None
-        molar_mass = molar.tolist() if molar is not None else None
-        part_rows = [self.part_rows(p, cols, unatt.get(p.id), molar_mass, with_solution) for p in t.parts]
+        molar_mass = molar.tolist() if molar is not None else [None] * n
 
-        # Put the instances together.  The loop allocates many small objects and frees none:
-        # pausing the cyclic garbage collector (which would otherwise rescan the growing list
-        # again and again) halves its time.
-        value_lists = [(k, v.tolist()) for k, v in values.items()]
-        cat_lists = list(categorical.items())
-        given_cols = [(name, unit, meaning, name in pinned, values[name].tolist(), shown[name])
-                      for name, unit, meaning in self._given_specs]
-        out = []
+        # Put the instances together.  This allocates many small objects and frees none: pausing
+        # the cyclic garbage collector (which would otherwise rescan the growing lists again and
+        # again) halves its time.
         paused = gc.isenabled()
         if paused:
             gc.disable()
         try:
-            for i, seed in enumerate(seeds):
-                givens = {name: Given(name, vcol[i], unit, dcol[i], meaning, is_pinned)
-                          for name, unit, meaning, is_pinned, vcol, dcol in given_cols}
-                out.append(Instance(t, seed, givens, {k: v[i] for k, v in cat_lists},
-                                    {k: v[i] for k, v in value_lists}, text[i],
-                                    [rows(i) for rows in part_rows],
-                                    solution[i] if solution is not None else None, dict(pinned)))
+            part_cols = [self.part_column(p, cols, unatt.get(p.id), molar_mass, with_solution) for p in t.parts]
+            parts = _rows(part_cols, n)
+            givens = _dict_rows([name for name, _u, _m in self._given_specs],
+                                [_given_column(name, unit, meaning, name in pinned, values[name], shown[name])
+                                 for name, unit, meaning in self._given_specs], n)
+            chosen = _dict_rows(list(categorical), list(categorical.values()), n)
+            numbers = _dict_rows(list(values), [v.tolist() for v in values.values()], n)
+            solution = solution if solution is not None else [None] * n
+            return [Instance(t, seed, g, c, v, tx, ps, so, dict(pinned))
+                    for seed, g, c, v, tx, ps, so in zip(seeds, givens, chosen, numbers, text, parts, solution)]
         finally:
             if paused:
                 gc.enable()
-        return out
 
-    def part_rows(self, p: Part, cols: _Columns, unattainable, molar_mass, with_solution):
-        """Every column of one part; returns a function that builds the part of instance ``i``."""
+    def part_column(self, p: Part, cols: _Columns, unattainable, molar_mass: list, with_solution) -> list[PartInstance]:
+        """One part, for every row of the batch."""
         import numpy as np
 
         from psyq import expr as E
@@ -610,18 +612,15 @@ class _Renderer:
             low = [v if good else None for v, good in zip(low, ok_list)]
             high = [v if good else None for v, good in zip(high, ok_list)]
         steps = self.step_columns(p, cols, unattainable) if with_solution else []
-        no_molar_mass = [None] * n
-        molar = molar_mass if molar_mass is not None else no_molar_mass
+        misc_rows = _rows([[Misconceived(name, v, d, feedback) for v, d in zip(mvs, texts)]
+                           for name, feedback, mvs, texts in miscs], n)
+        step_rows = _rows([[SolutionStep(unknown, relation, solved, sub, res, latex, rearranged)
+                            for sub, res in zip(subst, result)]
+                           for unknown, relation, solved, subst, result, latex, rearranged in steps], n)
         pid, ask, rtol, atol = p.id, p.ask, p.rtol, p.atol
-
-        def build(i: int) -> PartInstance:
-            return PartInstance(
-                pid, ask, prompt[i], unit_text, value_list[i], display[i], low[i], high[i], rtol, atol, p,
-                [Misconceived(name, mvs[i], texts[i], feedback) for name, feedback, mvs, texts in miscs],
-                [SolutionStep(unknown, relation, solved, subst[i], result[i], latex, rearranged)
-                 for unknown, relation, solved, subst, result, latex, rearranged in steps],
-                molar[i], symbol_list[i])
-        return build
+        return [PartInstance(pid, ask, pr, unit_text, v, d, lo, hi, rtol, atol, p, ms, ss, mm, sv)
+                for pr, v, d, lo, hi, ms, ss, mm, sv
+                in zip(prompt, value_list, display, low, high, misc_rows, step_rows, molar_mass, symbol_list)]
 
     def step_columns(self, p: Part, cols: _Columns, unattainable) -> list[tuple]:
         import numpy as np
@@ -708,6 +707,21 @@ class _Columns:
                 {k: v[i] for k, v in self.names.items()})
 
 
+def _given_column(name: str, unit: str, meaning: str, pinned: bool, values, displays: list[str]) -> list[Given]:
+    """One :class:`Given` per row; rows that drew the same value (as bits) share one object (its
+    display is a function of the value)."""
+    import numpy as np
+
+    x = np.asarray(values, dtype=np.float64)
+    vlist = x.tolist()
+    if len(x) >= 64:
+        _bits, first, inverse = np.unique(x.view(np.uint64), return_index=True, return_inverse=True)
+        if len(first) * 4 <= len(x):
+            objs = [Given(name, vlist[j], unit, displays[j], meaning, pinned) for j in first.tolist()]
+            return [objs[k] for k in inverse.reshape(-1).tolist()]
+    return [Given(name, v, unit, d, meaning, pinned) for v, d in zip(vlist, displays)]
+
+
 def _map_distinct(x, format_many) -> list[str]:
     """``format_many(x)`` (an array → list of texts), computed once per distinct value of ``x``
     (distinct as bits: -0.0 and 0.0 may print differently)."""
@@ -723,19 +737,34 @@ def _map_distinct(x, format_many) -> list[str]:
     return [texts[j] for j in inverse.reshape(-1).tolist()]
 
 
+def _rows(columns: list[list], n: int) -> list[list]:
+    """Columns of objects → one list per row (a new list each)."""
+    if not columns:
+        return [[] for _ in range(n)]
+    return [list(row) for row in zip(*columns)]
+
+
+def _dict_rows(keys: list[str], columns: list[list], n: int) -> list[dict]:
+    """Columns by key → one dict per row (a new dict each)."""
+    if not keys:
+        return [{} for _ in range(n)]
+    return [dict(zip(keys, row)) for row in zip(*columns)]
+
+
+def _call(x, fn):
+    return fn(x)
+
+
 def _map_values(col: list, fn) -> list:
-    """``[fn(v) for v in col]`` with ``fn`` called once per distinct (hashable) value."""
-    cache: dict = {}
-    out = []
-    for v in col:
-        try:
-            r = cache[v]
-        except KeyError:
-            r = cache[v] = fn(v)
-        except TypeError:  # unhashable: not cached
-            r = fn(v)
-        out.append(r)
-    return out
+    """``[fn(v) for v in col]`` with ``fn`` called once per distinct value (the columns it maps,
+    choice names and displays, repeat their values a lot)."""
+    try:
+        mapping = {v: fn(v) for v in set(col)}
+    except TypeError:  # an unhashable value: mapped one by one
+        return [fn(v) for v in col]
+    if all(k is v for k, v in mapping.items()):
+        return col  # fn changed nothing
+    return list(map(mapping.__getitem__, col))
 
 
 def _with_unit_column(numbers: list[str], unit: str) -> list[str]:
@@ -922,9 +951,9 @@ class _FillPlan:
                 bad.update(i for i, v in enumerate(col) if v in odd)
         if not self.capital_known:  # the text opens with the first value: capitalise it
             columns[0] = _map_values(columns[0], lambda v: v[:1].upper() + v[1:] if v[:1].isalpha() else v)
-        pattern = "".join(seg.replace("%", "%%") if k % 2 == 0 else "%s"
-                          for k, seg in enumerate(self.segments))
-        out = [pattern % row for row in zip(*columns)]
+        pieces = self.segments.copy()
+        pieces[1::2] = columns  # markers survive the reflow in order, one each: odd places
+        out = _join_rows(pieces, n)
         for i in bad:
             out[i] = _fill(self.text, *cols.row(i))
         return out
@@ -953,23 +982,29 @@ class _SubstPlan:
     def apply_column(self, shown: Mapping[str, list[str]], n: int, prefix: str = "") -> list[str]:
         """``prefix + apply(row)`` for every row of a batch."""
         pieces = self.pieces
-        pattern = [prefix.replace("%", "%%")]
-        columns = []
+        parts: list[Any] = [prefix]
         for k, piece in enumerate(pieces):
             if k % 2:
                 col = shown.get(piece)
                 if col is None:
                     col = [piece] * n
                 raised = k + 1 < len(pieces) and pieces[k + 1].startswith("^")
-                columns.append(_map_values(col, lambda v, raised=raised: (
+                parts.append(_map_values(col, lambda v, raised=raised: (
                     f"({v})" if v.startswith("-") or (raised and " " in v) else v)))
-                pattern.append("%s")
             else:
-                pattern.append(piece.replace("%", "%%"))
-        fmt = "".join(pattern)
-        if not columns:
-            return [fmt % ()] * n
-        return [fmt % row for row in zip(*columns)]
+                parts.append(piece)
+        return _join_rows(parts, n)
+
+
+def _join_rows(pieces: list, n: int) -> list[str]:
+    """Row ``i`` of the result joins, in order, each piece that is a text and element ``i`` of each
+    piece that is a column."""
+    from itertools import repeat
+
+    iterables = [repeat(p) if isinstance(p, str) else p for p in pieces if p != ""]
+    if all(isinstance(p, str) for p in pieces):
+        return ["".join(pieces)] * n
+    return list(map("".join, zip(*iterables)))
 
 
 def _reflow_lines(text: str) -> str:
