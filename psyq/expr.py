@@ -590,24 +590,213 @@ def evaluate_checked_array(node: Node, env: Mapping[str, object], n: int):
 
     Row ``i`` has ``ok[i]`` False exactly where ``compile_scalar(node)`` raises :class:`InputError`
     for that row's values (``env[name][i]``, or ``env[name]`` for a scalar), and otherwise
-    ``values[i]`` is the very float it returns.  Used for misconception values over many instances.
+    ``values[i]`` is the very float it returns (bit for bit, sign of zero included); rows that are
+    not ok hold nan.  Used for misconception values over many instances.
+
+    How it stays exact while being vectorised:
+
+    * A row raises in the scalar code as soon as any node of the tree refuses it, and the checks
+      at a node only see correct values in rows no node has refused yet, so one "refused" mask is
+      accumulated over the whole tree (each node's checks are evaluated on every row; rows already
+      refused may hold garbage, but they are refused whatever happens next).
+    * ``+ - * /``, negation, comparisons, ``sqrt`` (correctly rounded by IEEE 754), ``abs`` and
+      ``min``/``max`` (selections, written with Python's "replace when strictly smaller/larger"
+      rule, so nan and -0.0/0.0 pick the same argument) run in numpy: IEEE-identical to Python.
+    * ``^`` and ``exp``/``ln``/``log10``/``log2`` call ``math.pow``/``math.*`` per element on the
+      rows not yet refused (numpy's versions may differ from libm in the last bit; even
+      ``math.pow(x, 2.0)`` differs from ``x*x`` for some x, so no exponent is special-cased).
+      Their domain checks (the ones ``_pow``/``_func`` make) are vectorised first.
+    * Subtrees without symbols are evaluated once by ``compile_scalar`` itself.
+    * Trees the parser never builds (a call without arguments, an unknown comparison, a literal
+      that is not a float) go through the element-by-element loop, which is exact by definition.
     """
     import numpy as np
 
-    fn = compile_scalar(node)
+    fn = compile_scalar(node)  # raises TypeError for a foreign node, as it always has
     names = sorted(free_symbols(node))
-    cols = {k: (np.broadcast_to(np.asarray(env[k], dtype=np.float64), (n,)).tolist() if k in env else None)
-            for k in names}
+    cols = {k: np.broadcast_to(np.asarray(env[k], dtype=np.float64), (n,)) for k in names if k in env}
+    if not _array_safe(node):
+        return _checked_array_loop(fn, cols, n)
+    if len(cols) < len(names) or n == 0:  # a name without a value: every row raises
+        return np.full(n, np.nan), np.zeros(n, dtype=bool)
+    bad = np.zeros(n, dtype=bool)
+    with np.errstate(all="ignore"):
+        result = _CheckedArray(np, cols, bad, n).ev(node)
+    values = np.array(np.broadcast_to(np.asarray(result, dtype=np.float64), (n,)))  # a fresh copy
+    values[bad] = np.nan
+    return values, ~bad
+
+
+def _checked_array_loop(fn: Callable[..., float], cols: Mapping[str, object], n: int):
+    """The reference form of :func:`evaluate_checked_array`: ``fn`` (a compiled expression) row by row."""
+    import numpy as np
+
+    lists = {k: c.tolist() for k, c in cols.items()}
     values = np.full(n, np.nan)
     ok = np.zeros(n, dtype=bool)
     for i in range(n):
-        row = {k: c[i] for k, c in cols.items() if c is not None}
+        row = {k: c[i] for k, c in lists.items()}
         try:
             values[i] = fn(row)
             ok[i] = True
         except InputError:
             pass
     return values, ok
+
+
+_CMP_UFUNCS = {"<": "less", "<=": "less_equal", ">": "greater", ">=": "greater_equal", "==": "equal",
+               "!=": "not_equal"}
+_MATH_LOGS = {"ln": math.log, "log10": math.log10, "log2": math.log2}
+
+
+def _array_safe(node: Node) -> bool:
+    """Whether :class:`_CheckedArray` reproduces ``compile_scalar`` for this tree: everything the
+    parser builds; not hand-made oddities whose scalar form raises something other than InputError
+    (a call without arguments, an unknown comparison) or computes with ints."""
+    if isinstance(node, Num):
+        return isinstance(node.value, float)
+    if isinstance(node, Sym):
+        return True
+    if isinstance(node, Neg):
+        return _array_safe(node.operand)
+    if isinstance(node, BinOp):
+        return _array_safe(node.left) and _array_safe(node.right)
+    if isinstance(node, Compare):
+        return node.op in _CMP_UFUNCS and _array_safe(node.left) and _array_safe(node.right)
+    if isinstance(node, Call):
+        return bool(node.args) and all(_array_safe(a) for a in node.args)
+    if isinstance(node, BoolOp):
+        return all(_array_safe(v) for v in node.values)
+    return False
+
+
+def _quiet(f: Callable[..., float]) -> Callable[..., float]:
+    """``f`` returning nan where it raises ValueError/OverflowError (nan is then refused as unbounded)."""
+    def g(*xs):
+        try:
+            return f(*xs)
+        except (ValueError, OverflowError):
+            return math.nan
+    return g
+
+
+class _CheckedArray:
+    """One evaluation of :func:`evaluate_checked_array`: ``ev`` returns a node's values (a float64
+    array of ``n``, or a Python float for a subtree without symbols) and marks in ``bad`` (in place)
+    every row where ``compile_scalar`` would raise at that node."""
+
+    def __init__(self, np, cols, bad, n: int):
+        self.np, self.cols, self.bad, self.n = np, cols, bad, n
+
+    def refuse_unless(self, good) -> None:
+        np = self.np
+        np.logical_or(self.bad, np.logical_not(good), out=self.bad)
+
+    def bounded(self, r):
+        """``_bounded`` as a mask: nan, ±inf and |r| > MAX_MAGNITUDE are refused."""
+        self.refuse_unless(self.np.abs(r) <= MAX_MAGNITUDE)
+        return r
+
+    def per_element(self, f: Callable[..., float], *args):
+        """``f(*row)`` by Python/libm on the rows not refused yet; nan elsewhere and where it raises."""
+        import itertools
+
+        np, n = self.np, self.n
+        rows = np.logical_not(self.bad)
+        every = bool(rows.all())
+        if not every and not rows.any():
+            return np.full(n, np.nan)
+        count = n if every else int(np.count_nonzero(rows))
+        lists = [itertools.repeat(float(x)) if np.ndim(x) == 0 else (x if every else x[rows]).tolist()
+                 for x in args]
+        try:
+            got = np.fromiter(map(f, *lists), np.float64, count)
+        except (ValueError, OverflowError):  # rare (pow overflow): again, one element at a time
+            got = np.fromiter(map(_quiet(f), *lists), np.float64, count)
+        if every:
+            return got
+        out = np.full(n, np.nan)
+        out[rows] = got
+        return out
+
+    def ev(self, node: Node):
+        np = self.np
+        if not free_symbols(node):  # constant: the scalar code's own value (or refusal), once
+            try:
+                return compile_scalar(node)({})
+            except InputError:
+                self.bad[:] = True
+                return math.nan
+        if isinstance(node, Sym):
+            return self.cols[node.name]
+        if isinstance(node, Neg):
+            return np.negative(self.ev(node.operand))
+        if isinstance(node, BinOp):
+            a, b = self.ev(node.left), self.ev(node.right)
+            if node.op == "+":
+                return self.bounded(np.add(a, b))
+            if node.op == "-":
+                return self.bounded(np.subtract(a, b))
+            if node.op == "*":
+                return self.bounded(np.multiply(a, b))
+            if node.op == "/":
+                self.refuse_unless(np.not_equal(b, 0))
+                return self.bounded(np.divide(a, b))
+            return self.bounded(self.pow(a, b))  # compile_scalar treats any other op as '^'
+        if isinstance(node, Call):
+            args = [self.ev(a) for a in node.args]  # every argument, as the scalar code does
+            return self.bounded(self.call(node.func, args))
+        if isinstance(node, Compare):
+            a, b = self.ev(node.left), self.ev(node.right)
+            return getattr(np, _CMP_UFUNCS[node.op])(a, b).astype(np.float64)
+        if isinstance(node, BoolOp):
+            vals = [np.not_equal(self.ev(v), 0) for v in node.values]  # bool(x): x != 0 (nan is true)
+            if node.op == "and":
+                out = np.ones(self.n, dtype=bool)
+                for v in vals:
+                    out &= v
+            else:
+                out = np.zeros(self.n, dtype=bool)
+                for v in vals:
+                    out |= v
+            return out.astype(np.float64)
+        raise TypeError(node)
+
+    def pow(self, a, b):
+        """``_pow``: its three refusals as masks, then ``math.pow`` on the rows left (an overflow or
+        domain error there becomes nan, refused by the caller's bound check)."""
+        np = self.np
+        integral = np.isfinite(b) & np.equal(np.floor(b), b)  # float(b).is_integer()
+        self.refuse_unless(np.logical_not(np.abs(b) > MAX_EXPONENT))
+        self.refuse_unless(np.logical_not(np.equal(a, 0) & np.less(b, 0)))
+        self.refuse_unless(np.logical_not(np.less(a, 0) & np.logical_not(integral)))
+        return self.per_element(math.pow, a, b)
+
+    def call(self, func: str, args: list):
+        """``_func`` (before its result's bound check)."""
+        np = self.np
+        x = args[0]
+        if func in _MATH_LOGS:
+            self.refuse_unless(np.greater(x, 0))  # math.log & co. raise ValueError at <= 0; nan too
+            return self.per_element(_MATH_LOGS[func], x)
+        if func == "exp":
+            self.refuse_unless(np.less_equal(x, 690))  # '> 690' is refused; nan gives nan, refused
+            return self.per_element(math.exp, x)
+        if func == "sqrt":
+            self.refuse_unless(np.greater_equal(x, 0))  # sqrt(-0.0) is -0.0 in both
+            return np.sqrt(x)
+        if func == "abs":
+            return np.abs(x)
+        if func in ("min", "max"):
+            # Python's min/max keep the first argument and replace it only by one strictly
+            # smaller/larger, so nan and the sign of a zero follow the argument order.
+            better = np.less if func == "min" else np.greater
+            out = x
+            for y in args[1:]:
+                out = np.where(better(y, out), y, out)
+            return out
+        self.bad[:] = True  # unknown function: _func raises for every row
+        return np.full(self.n, np.nan)
 
 
 # ---------------------------------------------------------------------------------------------
