@@ -18,6 +18,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any, Iterable, Mapping
 
 from psyq import draws
@@ -563,8 +564,9 @@ class _Renderer:
             chosen = _dict_rows(list(categorical), list(categorical.values()), n)
             numbers = _dict_rows(list(values), [v.tolist() for v in values.values()], n)
             solution = solution if solution is not None else [None] * n
-            return [Instance(t, seed, g, c, v, tx, ps, so, dict(pinned))
-                    for seed, g, c, v, tx, ps, so in zip(seeds, givens, chosen, numbers, text, parts, solution)]
+            # map() over the columns: the constructor is called from C, with no per-row bytecode.
+            return list(map(Instance, repeat(t), seeds, givens, chosen, numbers, text, parts, solution,
+                            map(dict, repeat(pinned, n))))
         finally:
             if paused:
                 gc.enable()
@@ -612,15 +614,14 @@ class _Renderer:
             low = [v if good else None for v, good in zip(low, ok_list)]
             high = [v if good else None for v, good in zip(high, ok_list)]
         steps = self.step_columns(p, cols, unattainable) if with_solution else []
-        misc_rows = _rows([[Misconceived(name, v, d, feedback) for v, d in zip(mvs, texts)]
+        misc_rows = _rows([list(map(Misconceived, repeat(name), mvs, texts, repeat(feedback)))
                            for name, feedback, mvs, texts in miscs], n)
-        step_rows = _rows([[SolutionStep(unknown, relation, solved, sub, res, latex, rearranged)
-                            for sub, res in zip(subst, result)]
+        step_rows = _rows([list(map(SolutionStep, repeat(unknown), repeat(relation), repeat(solved), subst,
+                                    result, repeat(latex), repeat(rearranged)))
                            for unknown, relation, solved, subst, result, latex, rearranged in steps], n)
-        pid, ask, rtol, atol = p.id, p.ask, p.rtol, p.atol
-        return [PartInstance(pid, ask, pr, unit_text, v, d, lo, hi, rtol, atol, p, ms, ss, mm, sv)
-                for pr, v, d, lo, hi, ms, ss, mm, sv
-                in zip(prompt, value_list, display, low, high, misc_rows, step_rows, molar_mass, symbol_list)]
+        return list(map(PartInstance, repeat(p.id), repeat(p.ask), prompt, repeat(unit_text), value_list,
+                        display, low, high, repeat(p.rtol), repeat(p.atol), repeat(p), misc_rows, step_rows,
+                        molar_mass, symbol_list))
 
     def step_columns(self, p: Part, cols: _Columns, unattainable) -> list[tuple]:
         import numpy as np
@@ -741,14 +742,14 @@ def _rows(columns: list[list], n: int) -> list[list]:
     """Columns of objects → one list per row (a new list each)."""
     if not columns:
         return [[] for _ in range(n)]
-    return [list(row) for row in zip(*columns)]
+    return list(map(list, zip(*columns)))
 
 
 def _dict_rows(keys: list[str], columns: list[list], n: int) -> list[dict]:
     """Columns by key → one dict per row (a new dict each)."""
     if not keys:
         return [{} for _ in range(n)]
-    return [dict(zip(keys, row)) for row in zip(*columns)]
+    return list(map(dict, map(zip, repeat(keys), zip(*columns))))
 
 
 def _call(x, fn):
@@ -999,12 +1000,9 @@ class _SubstPlan:
 def _join_rows(pieces: list, n: int) -> list[str]:
     """Row ``i`` of the result joins, in order, each piece that is a text and element ``i`` of each
     piece that is a column."""
-    from itertools import repeat
-
-    iterables = [repeat(p) if isinstance(p, str) else p for p in pieces if p != ""]
     if all(isinstance(p, str) for p in pieces):
         return ["".join(pieces)] * n
-    return list(map("".join, zip(*iterables)))
+    return list(map("".join, zip(*[repeat(p) if isinstance(p, str) else p for p in pieces if p != ""])))
 
 
 def _reflow_lines(text: str) -> str:
