@@ -172,8 +172,9 @@ def round_display_array(x, sigfigs: int | None = None, decimals: int | None = No
 
 
 def format_number_array(x, sigfigs: int | None = None, decimals: int | None = None,
-                        *, plain: bool = False) -> list[str]:
-    """:func:`format_number` over a float array (the very same strings).
+                        *, plain: bool = False, suffix: str = "") -> list[str]:
+    """:func:`format_number` over a float array (the very same strings), each followed by
+    ``suffix`` (" nM": a unit written in the same pass costs next to nothing).
 
     Vectorised (see "How the array forms stay exact" below); elements the fast path cannot vouch
     for go through :func:`format_number` itself.
@@ -182,12 +183,12 @@ def format_number_array(x, sigfigs: int | None = None, decimals: int | None = No
 
     xs = np.asarray(x, dtype=np.float64)
     plan = _array_plan(xs, sigfigs, decimals, _VECTOR_MIN)
-    if plan is None:
-        return [format_number(v, sigfigs, decimals, plain=plain) for v in xs.tolist()]
+    if plan is None or "\n" in suffix or "\0" in suffix:
+        return [format_number(v, sigfigs, decimals, plain=plain) + suffix for v in xs.tolist()]
     kind, n = plan
     ok, digits, k, _ = _rounded(xs, plan)
     neg = np.signbit(xs)
-    suffix = None
+    exponents = None
     if kind == "dec":
         places = n
     else:
@@ -214,19 +215,20 @@ def format_number_array(x, sigfigs: int | None = None, decimals: int | None = No
         sci = ok & ~fixed
         if sci.any():
             places[sci] = n - 1
-            suffix = np.full(xs.shape, _NO_SUFFIX, dtype=np.intp)
-            suffix[sci] = exp[sci] + _SUFFIX_SPAN
+            exponents = np.full(xs.shape, _NO_SUFFIX, dtype=np.intp)
+            exponents[sci] = exp[sci] + _SUFFIX_SPAN
     if ok.all():
-        return _fixed_point_texts(neg, digits, places, suffix, plain)
+        return _fixed_point_texts(neg, digits, places, exponents, plain, suffix)
     texts = np.empty(xs.size, dtype=object)
     fast = np.flatnonzero(ok)
     if fast.size:
         texts[fast] = np.array(_fixed_point_texts(neg[fast], digits[fast],
                                                   places if kind == "dec" else places[fast],
-                                                  None if suffix is None else suffix[fast], plain),
+                                                  None if exponents is None else exponents[fast], plain,
+                                                  suffix),
                                dtype=object)
     for i in np.flatnonzero(~ok).tolist():
-        texts[i] = format_number(float(xs[i]), sigfigs, decimals, plain=plain)
+        texts[i] = format_number(float(xs[i]), sigfigs, decimals, plain=plain) + suffix
     return texts.tolist()
 
 
@@ -422,9 +424,10 @@ def _suffix_table(plain: bool):
     return t
 
 
-def _fixed_point_texts(neg, digits, places, suffix, plain) -> list[str]:
+def _fixed_point_texts(neg, digits, places, suffix, plain, text: str = "") -> list[str]:
     """Row i: '-' if neg[i], digits[i] / 10**places[i] written with exactly places[i] decimals (at
-    least one integer digit), then the suffix row suffix[i] (if given).  digits are float64 integers
+    least one integer digit), then the suffix row suffix[i] (if given), then ``text`` (the same for
+    every row; no NUL or newline in it).  digits are float64 integers
     below 2**53; places (an array, or one number for all rows) are at most 22.
 
     Every row becomes a run of uint32 words whose NUL bytes are then deleted in one pass, so the
@@ -472,13 +475,17 @@ def _fixed_point_texts(neg, digits, places, suffix, plain) -> list[str]:
             chunks.append(table[frac])
             frac = q
         cols += chunks[::-1]
-    width = len(cols) + (4 if suffix is not None else 0)
+    tail = text.encode("utf-8")
+    tail = np.frombuffer(tail.ljust(-(-len(tail) // 4) * 4, b"\0"), dtype=np.uint32)
+    width = len(cols) + (4 if suffix is not None else 0) + len(tail)
     buf = bytearray(size * width * 4)
     words = np.frombuffer(buf, dtype=np.uint32).reshape(size, width)
     for i, c in enumerate(cols):
         words[:, i] = c
     if suffix is not None:
-        words[:, len(cols):] = _suffix_table(plain)[suffix]
+        words[:, len(cols):len(cols) + 4] = _suffix_table(plain)[suffix]
+    if len(tail):
+        words[:, width - len(tail):] = tail
     del words
     return buf.translate(None, b"\0").decode("utf-8").split("\n")[1:]
 

@@ -349,3 +349,31 @@ def test_big_array_decimals_and_wide_range():
     check_format(wide, sigfigs=3)
     check_round(wide, sigfigs=6)
     check_format(wide, decimals=4)
+
+
+# ---------------------------------------------------------------------------------------------
+# A unit written in the same pass (suffix=)
+
+@pytest.mark.parametrize("suffix", ["", " nM", " %", " µg/L", " mg/day", " ng·h/mL", "  x"])
+def test_suffix_follows_every_text(suffix):
+    rng = np.random.default_rng(7)
+    xs = np.concatenate([rng.lognormal(0, 6, 2000) * rng.choice([-1, 1], 2000),
+                         [0.0, -0.0, math.nan, math.inf, -math.inf, 1e-300, 3e25, 5e-324]])
+    for sigfigs in (1, 2, 3, 4):
+        got = draws.format_number_array(xs, sigfigs, suffix=suffix)
+        assert got == [draws.format_number(v, sigfigs) + suffix for v in xs.tolist()]
+    got = draws.format_number_array(xs, decimals=1, suffix=suffix, plain=True)
+    assert got == [draws.format_number(v, None, 1, plain=True) + suffix for v in xs.tolist()]
+
+
+def test_suffix_with_a_line_break_or_nul_still_appends_it():
+    xs = np.array([1.5, 22.25, 0.001234])
+    assert draws.format_number_array(xs, 3, suffix=" a\nb") == ["1.50 a\nb", "22.2 a\nb", "0.00123 a\nb"]
+    assert draws.format_number_array(xs, 2, suffix="\0") == ["1.5\0", "22\0", "0.0012\0"]
+
+
+@FUZZ
+@given(values, st.integers(1, 15), st.text(max_size=12))
+def test_property_suffix(xs, sigfigs, suffix):
+    got = draws.format_number_array(np.array(xs, dtype=np.float64), sigfigs, suffix=suffix)
+    assert got == [draws.format_number(v, sigfigs) + suffix for v in xs]
