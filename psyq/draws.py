@@ -67,7 +67,9 @@ def scale_loguniform(u, low: float, high: float):
     if hasattr(u, "__len__"):
         import numpy as np
 
-        return np.fromiter((math.exp(la + (lb - la) * float(v)) for v in u), dtype=np.float64, count=len(u))
+        # la + (lb - la)·u in numpy is the same IEEE arithmetic as in Python; exp stays math.exp.
+        x = la + (lb - la) * np.asarray(u, dtype=np.float64)
+        return np.fromiter(map(math.exp, x.tolist()), dtype=np.float64, count=len(x))
     return math.exp(la + (lb - la) * u)
 
 

@@ -251,7 +251,7 @@ def _draw(template: Template, seeds, attempts, pinned: Mapping[str, Any]):
     n = len(seeds)
     numeric: dict[str, Any] = {}
     categorical: dict[str, list[str]] = {}
-    attempt_values = sorted(set(int(a) for a in attempts))
+    attempt_values = np.unique(np.asarray(attempts, dtype=np.int64)).tolist()
     for name, p in template.params.items():
         if name in pinned:
             v = pinned[name]
@@ -515,13 +515,10 @@ class _Renderer:
         else:
             sf, dec, natural = sigfigs, None, pinned
         # Drawn givens (``few``) take few distinct values: each is formatted once.
-        texts = (_map_distinct if few else _call)(shown, lambda xs: (
-            [draws.format_number(x, _natural_sigfigs(x), None) for x in xs.tolist()] if natural
-            else draws.format_number_array(xs, sf or 4, dec)))
-        if unit_text and unit_text != "fraction":
-            suffix = " " + unit_text
-            return [s + suffix for s in texts]
-        return texts
+        suffix = " " + unit_text if unit_text and unit_text != "fraction" else ""
+        return (_map_distinct if few else _call)(shown, lambda xs: (
+            [draws.format_number(x, _natural_sigfigs(x), None) + suffix for x in xs.tolist()] if natural
+            else draws.format_number_array(xs, sf or 4, dec, suffix=suffix)))
 
     def render(self, seeds: list[int], values: Mapping[str, Any], categorical: Mapping[str, list],
                unatt: Mapping[str, Any], pinned: Mapping[str, Any], with_solution: bool) -> list[Instance]:
@@ -584,7 +581,7 @@ class _Renderer:
         for m in p.misconceptions:
             raw, ok = E.evaluate_checked_array(m.expr, cols.values, n)
             mv = raw * to_part
-            texts = _with_unit_column(draws.format_number_array(mv, p.sigfigs), unit_text)
+            texts = draws.format_number_array(mv, p.sigfigs, suffix=_unit_suffix(unit_text))
             mv_list = mv.tolist()
             if not ok.all():
                 ok_list = ok.tolist()
@@ -596,7 +593,7 @@ class _Renderer:
         if unattainable is not None:
             answered &= ~np.asarray(unattainable, dtype=bool)
         value = symbol * to_part
-        display = _with_unit_column(draws.format_number_array(value, p.sigfigs), unit_text)
+        display = draws.format_number_array(value, p.sigfigs, suffix=_unit_suffix(unit_text))
         if p.rule is not None and p.rule.written_precision:
             bounds = [part_interval(p, v) if good else (None, None)
                       for v, good in zip(value.tolist(), answered.tolist())]
@@ -768,11 +765,9 @@ def _map_values(col: list, fn) -> list:
     return list(map(mapping.__getitem__, col))
 
 
-def _with_unit_column(numbers: list[str], unit: str) -> list[str]:
-    if not unit or unit == "fraction":
-        return numbers
-    suffix = " " + unit
-    return [s + suffix for s in numbers]
+def _unit_suffix(unit: str) -> str:
+    """What follows a number: " nM", nothing for a fraction (as :func:`_with_unit` writes it)."""
+    return "" if not unit or unit == "fraction" else " " + unit
 
 
 def part_interval(p: Part, value: float) -> tuple[float, float]:
