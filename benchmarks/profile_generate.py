@@ -21,11 +21,11 @@ import _common  # noqa: E402,F401  (puts the checkout on sys.path)
 # (stage, [(file suffix, function name)]): cumulative time of the listed functions
 STAGES = [
     ("draws, vectorised solve and constraints (solve_values)", [("instance.py", "solve_values")]),
-    ("number formatting (format_number, significant figures)",
-     [("draws.py", "format_number"), ("instance.py", "_natural_sigfigs")]),
-    ("text placeholders: stem, prompts, solution (_FillPlan.fill)", [("instance.py", "fill")]),
-    ("misconception values (compiled expressions)", [("expr.py", "*")]),
-    ("worked-solution steps (_Renderer.steps)", [("instance.py", "steps")]),
+    ("number formatting, a column at a time (format_number_array)",
+     [("draws.py", "format_number_array"), ("instance.py", "_natural_sigfigs")]),
+    ("text placeholders: stem, prompts, solution (fill_column)", [("instance.py", "fill_column")]),
+    ("misconception values (evaluate_checked_array)", [("expr.py", "evaluate_checked_array")]),
+    ("worked-solution steps (step_columns)", [("instance.py", "step_columns")]),
 ]
 
 
@@ -53,7 +53,7 @@ def profile(template_id: str, instances: int = 20_000) -> tuple[float, list[tupl
                                 if file.endswith(suffix) and func == name), default=0.0)
         shares.append((stage, t_stage / total))
         seen += t_stage
-    shares.append(("object construction, dict building and the rest of the per-instance loop",
+    shares.append(("objects: an Instance, its parts, givens and dicts per row, and the rest",
                     max(0.0, 1 - seen / total)))
     return total, shares
 

@@ -18,7 +18,9 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
+from collections import deque
 from itertools import repeat
+from operator import setitem
 from typing import Any, Iterable, Mapping
 
 from psyq import draws
@@ -563,7 +565,7 @@ class _Renderer:
             solution = solution if solution is not None else [None] * n
             # map() over the columns: the constructor is called from C, with no per-row bytecode.
             return list(map(Instance, repeat(t), seeds, givens, chosen, numbers, text, parts, solution,
-                            map(dict, repeat(pinned, n))))
+                            _dict_rows(list(pinned), [repeat(v, n) for v in pinned.values()], n)))
         finally:
             if paused:
                 gc.enable()
@@ -744,9 +746,10 @@ def _rows(columns: list[list], n: int) -> list[list]:
 
 def _dict_rows(keys: list[str], columns: list[list], n: int) -> list[dict]:
     """Columns by key → one dict per row (a new dict each)."""
-    if not keys:
-        return [{} for _ in range(n)]
-    return list(map(dict, map(zip, repeat(keys), zip(*columns))))
+    rows: list[dict] = [{} for _ in range(n)]
+    for key, column in zip(keys, columns):  # a key at a time: setitem mapped in C over the rows
+        deque(map(setitem, rows, repeat(key), column), maxlen=0)
+    return rows
 
 
 def _call(x, fn):
