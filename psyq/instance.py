@@ -216,34 +216,37 @@ def _to_display_factor(template: Template, name: str) -> float:
     return units.convert(1.0, units.unit(sym.unit), units.unit(sym.display_unit))
 
 
-def _table_values(template: Template, p: Param, rows: list[str]) -> list[tuple[float, float, float]]:
-    """(value, low, high) per row, converted to the parameter's unit."""
+def _table_values(template: Template, p: Param, rows: list[str]):
+    """(value, low, high) per row, converted to the parameter's unit: an (n, 3) array.  Each
+    distinct row is looked up once, in order of first appearance (so an error names the first
+    failing row)."""
+    import numpy as np
+
     from psyq import units
 
     tables = _tables(template)
     target = _param_unit(template, p)
-    out = []
-    cache: dict[str, tuple[float, float, float]] = {}
-    for row in rows:
-        if row not in cache:
-            try:
-                dv = tables.value(p.table, row, p.column)
-            except PsyqError as exc:
-                raise TemplateError(f"table lookup failed: {exc.message}", file=template.path,
-                                    key=f"params.{p.name}", hint=exc.hint) from None
-            factor = 1.0
-            if target and dv.unit and dv.unit != target:
-                factor = units.convert(1.0, units.unit(dv.unit), units.unit(target))
-            value = float(dv.value)
-            low = float(dv.low) if dv.low is not None else value
-            high = float(dv.high) if dv.high is not None else value
-            if p.range is not None and dv.low is None:
-                raise TemplateError(f"table value {p.table}.{row}.{p.column} has no low..high range",
-                                    file=template.path, key=f"params.{p.name}.range",
-                                    hint="use scale: [a, b] instead, or add low/high to the table")
-            cache[row] = (value * factor, low * factor, high * factor)
-        out.append(cache[row])
-    return out
+    found: dict[str, tuple[float, float, float]] = {}
+    for row in dict.fromkeys(rows):
+        try:
+            dv = tables.value(p.table, row, p.column)
+        except PsyqError as exc:
+            raise TemplateError(f"table lookup failed: {exc.message}", file=template.path,
+                                key=f"params.{p.name}", hint=exc.hint) from None
+        factor = 1.0
+        if target and dv.unit and dv.unit != target:
+            factor = units.convert(1.0, units.unit(dv.unit), units.unit(target))
+        value = float(dv.value)
+        low = float(dv.low) if dv.low is not None else value
+        high = float(dv.high) if dv.high is not None else value
+        if p.range is not None and dv.low is None:
+            raise TemplateError(f"table value {p.table}.{row}.{p.column} has no low..high range",
+                                file=template.path, key=f"params.{p.name}.range",
+                                hint="use scale: [a, b] instead, or add low/high to the table")
+        found[row] = (value * factor, low * factor, high * factor)
+    position = {row: i for i, row in enumerate(found)}
+    table = np.array(list(found.values()), dtype=np.float64).reshape(-1, 3)
+    return table[np.fromiter(map(position.__getitem__, rows), dtype=np.intp, count=len(rows))]
 
 
 def _draw(template: Template, seeds, attempts, pinned: Mapping[str, Any]):
@@ -273,7 +276,7 @@ def _draw(template: Template, seeds, attempts, pinned: Mapping[str, Any]):
         elif p.kind == "choice":
             idx = draws.choose_index(u, len(p.choices))
             if p.categorical:
-                categorical[name] = [p.choices[i] for i in idx]
+                categorical[name] = list(map(p.choices.__getitem__, idx.tolist()))
                 continue
             raw = np.array([float(p.choices[i]) for i in idx])
         elif p.kind == "value":
@@ -283,7 +286,7 @@ def _draw(template: Template, seeds, attempts, pinned: Mapping[str, Any]):
             raw = np.full(n, float(p.value))
         elif p.kind == "table":
             rows = categorical[p.row] if p.row in categorical else [p.row] * n
-            found = np.array(_table_values(template, p, rows)).reshape(n, 3)
+            found = _table_values(template, p, rows)
             raw = found[:, 0]
             if p.scale is not None:
                 raw = raw * draws.scale_loguniform(u, p.scale[0], p.scale[1])
@@ -388,9 +391,12 @@ def solve_values(template: Template, seeds: Iterable[int], pinned: Mapping[str, 
         idx = todo[ok]
         for k, v in values.items():
             result_num[k][idx] = np.asarray(v)[ok]
+        kept = np.nonzero(ok)[0].tolist()
+        places = todo[ok].tolist()
         for k, v in categorical.items():
-            for j in np.nonzero(ok)[0]:
-                result_cat[k][todo[j]] = v[j]
+            column = result_cat[k]
+            for j, i in zip(kept, places):
+                column[i] = v[j]
         for k, v in unatt.items():
             result_unatt[k][idx] = v[ok]
         todo = todo[~ok]
