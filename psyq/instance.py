@@ -11,14 +11,14 @@ are computed from the *displayed* givens, so a student who uses exactly what is 
 
 from __future__ import annotations
 
-import gc
 import functools
+import gc
 import hashlib
 import json
 import math
 import re
-from dataclasses import dataclass, field
 from collections import deque
+from dataclasses import dataclass, field
 from itertools import repeat
 from operator import setitem
 from typing import Any, Iterable, Mapping
@@ -666,7 +666,7 @@ class _Renderer:
             if value is None or name not in out:
                 continue
             natural = name in self.t.params
-            texts = _map_distinct(np.asarray(value, dtype=np.float64), lambda xs: (
+            texts = _map_distinct(np.asarray(value, dtype=np.float64), lambda xs, natural=natural: (
                 [draws.format_number(x, _natural_sigfigs(x)) for x in xs.tolist()] if natural
                 else draws.format_number_array(xs, 4)))
             finite = np.isfinite(value).tolist()
@@ -775,7 +775,7 @@ def _map_values(col: list, fn) -> list:
 
 
 def _unit_suffix(unit: str) -> str:
-    """What follows a number: " nM", nothing for a fraction (as :func:`_with_unit` writes it)."""
+    """What follows a number: " nM"; nothing after a fraction (shown as a bare number)."""
     return "" if not unit or unit == "fraction" else " " + unit
 
 
@@ -804,12 +804,6 @@ def _natural_sigfigs(x: float) -> int:
     text = format(x, ".12g")
     mant = text.split("e")[0].lstrip("-").replace(".", "").lstrip("0")
     return max(1, min(12, len(mant)))
-
-
-def _with_unit(number: str, unit: str) -> str:
-    if not unit or unit == "fraction":
-        return number
-    return f"{number} {unit}"
 
 
 def _choice_names(t: Template, cats: Mapping[str, str]) -> dict[str, str]:
@@ -863,10 +857,11 @@ class _FillPlan:
     """:func:`_fill` for one text, prepared once.
 
     The text is split into literal pieces and placeholders, and reflowed once with a marker in
-    place of each placeholder.  Filling in is then a join.  That equals ``_fill`` exactly whenever
-    every filled-in value is non-empty, neither starts nor ends with whitespace and holds no line
-    break (then no line strip, paragraph split or blank-line test can see a difference between a
-    marker and its value); for any other value the plan falls back to ``_fill`` itself.
+    place of each placeholder.  Filling in is then a join, a whole column of rows at once.  That
+    equals ``_fill`` exactly whenever every filled-in value is non-empty, neither starts nor ends
+    with whitespace and holds no line break (then no line strip, paragraph split or blank-line test
+    can see a difference between a marker and its value); a row with any other value falls back
+    to ``_fill`` itself.
     """
 
     def __init__(self, text: str):
@@ -907,38 +902,8 @@ class _FillPlan:
         if first and first[:1].isalpha():
             self.segments[0] = first[:1].upper() + first[1:]
 
-    def fill(self, shown: Mapping[str, str], vals: Mapping[str, float], names: Mapping[str, str]) -> str:
-        if not self.usable:
-            return _fill(self.text, shown, vals, names)
-        values = []
-        for name, attr in self.tokens:
-            if name in names:
-                v = names[name]
-            else:
-                display = shown.get(name)
-                if display is None:
-                    value = vals.get(name)
-                    v = "—" if value is None else draws.format_number(value, 3)
-                elif attr == "value":
-                    v = display.split(" ")[0]
-                elif attr == "unit":
-                    v = display.partition(" ")[2]
-                else:
-                    v = display
-            if not v or v.strip() != v:
-                return _fill(self.text, shown, vals, names)
-            values.append(v)
-        if values and _LINE_BREAKS.search("".join(values)):
-            return _fill(self.text, shown, vals, names)
-        pieces = self.segments.copy()
-        pieces[1::2] = values  # markers survive the reflow in order, one each: odd places
-        text = "".join(pieces)
-        if self.capital_known:
-            return text
-        return text[:1].upper() + text[1:] if text[:1].isalpha() else text
-
     def fill_column(self, cols: _Columns) -> list[str]:
-        """:meth:`fill` for every row of a batch (the same text, row by row)."""
+        """The text filled in for every row of a batch: equal, row by row, to :func:`_fill`."""
         n = cols.n
         if not self.usable:
             return [_fill(self.text, *cols.row(i)) for i in range(n)]
@@ -965,27 +930,17 @@ class _FillPlan:
 
 
 class _SubstPlan:
-    """:func:`_substitute` for one prepared solution text: literal pieces and slot names."""
+    """A worked-solution line with slots ({C}) for the values substituted into it, prepared once:
+    literal pieces and slot names."""
 
     def __init__(self, template_text: str):
         self.pieces = re.split(r"\{([A-Za-z][A-Za-z0-9_]*)\}", template_text)
         self.has_numbers = any(re.search(r"\d", p) for p in self.pieces[0::2])
 
-    def apply(self, shown: Mapping[str, str]) -> str:
-        out = []
-        pieces = self.pieces
-        for k, piece in enumerate(pieces):
-            if k % 2:
-                value = shown.get(piece, piece)
-                # "(0.44 nM)^1.41", "(-3)": a value with a unit or a sign is grouped where it matters
-                raised = k + 1 < len(pieces) and pieces[k + 1].startswith("^")
-                out.append(f"({value})" if value.startswith("-") or (raised and " " in value) else value)
-            else:
-                out.append(piece)
-        return "".join(out)
-
     def apply_column(self, shown: Mapping[str, list[str]], n: int, prefix: str = "") -> list[str]:
-        """``prefix + apply(row)`` for every row of a batch."""
+        """``prefix`` and the line with each row's values in its slots, for every row of a batch.  A
+        slot missing from ``shown`` keeps its name; "(0.44 nM)^1.41", "(-3)": a value with a unit
+        or a sign is grouped where it matters."""
         pieces = self.pieces
         parts: list[Any] = [prefix]
         for k, piece in enumerate(pieces):
