@@ -522,11 +522,14 @@ class _Renderer:
             natural = sf is None and dec is None
         else:
             sf, dec, natural = sigfigs, None, pinned
+        suffix = _unit_suffix(unit_text)
+
+        def texts(xs) -> list[str]:
+            if natural:
+                return [draws.format_number(x, _natural_sigfigs(x), None) + suffix for x in xs.tolist()]
+            return draws.format_number_array(xs, sf or 4, dec, suffix=suffix)
         # Drawn givens (``few``) take few distinct values: each is formatted once.
-        suffix = " " + unit_text if unit_text and unit_text != "fraction" else ""
-        return (_map_distinct if few else _call)(shown, lambda xs: (
-            [draws.format_number(x, _natural_sigfigs(x), None) + suffix for x in xs.tolist()] if natural
-            else draws.format_number_array(xs, sf or 4, dec, suffix=suffix)))
+        return _map_distinct(shown, texts) if few else texts(shown)
 
     def render(self, seeds: list[int], values: Mapping[str, Any], categorical: Mapping[str, list],
                unatt: Mapping[str, Any], pinned: Mapping[str, Any], with_solution: bool) -> list[Instance]:
@@ -584,12 +587,13 @@ class _Renderer:
 
         n = cols.n
         to_part, unit_text, _chain = self._parts[p.id]
+        suffix = _unit_suffix(unit_text)
         prompt = self.plan(p.prompt).fill_column(cols)
         miscs = []
         for m in p.misconceptions:
             raw, ok = E.evaluate_checked_array(m.expr, cols.values, n)
             mv = raw * to_part
-            texts = draws.format_number_array(mv, p.sigfigs, suffix=_unit_suffix(unit_text))
+            texts = draws.format_number_array(mv, p.sigfigs, suffix=suffix)
             mv_list = mv.tolist()
             if not ok.all():
                 ok_list = ok.tolist()
@@ -601,7 +605,7 @@ class _Renderer:
         if unattainable is not None:
             answered &= ~np.asarray(unattainable, dtype=bool)
         value = symbol * to_part
-        display = draws.format_number_array(value, p.sigfigs, suffix=_unit_suffix(unit_text))
+        display = draws.format_number_array(value, p.sigfigs, suffix=suffix)
         if p.rule is not None and p.rule.written_precision:
             bounds = [part_interval(p, v) if good else (None, None)
                       for v, good in zip(value.tolist(), answered.tolist())]
@@ -618,7 +622,7 @@ class _Renderer:
             display = [s if good else "not attainable" for s, good in zip(display, ok_list)]
             low = [v if good else None for v, good in zip(low, ok_list)]
             high = [v if good else None for v, good in zip(high, ok_list)]
-        steps = self.step_columns(p, cols, unattainable) if with_solution else []
+        steps = self.step_columns(p, cols) if with_solution else []
         misc_rows = _rows([list(map(Misconceived, repeat(name), mvs, texts, repeat(feedback)))
                            for name, feedback, mvs, texts in miscs], n)
         step_rows = _rows([list(map(SolutionStep, repeat(unknown), repeat(relation), repeat(solved), subst,
@@ -628,7 +632,8 @@ class _Renderer:
                         display, low, high, repeat(p.rtol), repeat(p.atol), repeat(p), misc_rows, step_rows,
                         molar_mass, symbol_list))
 
-    def step_columns(self, p: Part, cols: _Columns, unattainable) -> list[tuple]:
+    def step_columns(self, p: Part, cols: _Columns) -> list[tuple]:
+        """The worked-solution steps of one part, a column per field."""
         import numpy as np
 
         out = []
@@ -756,10 +761,6 @@ def _dict_rows(keys: list[str], columns: list[list], n: int) -> list[dict]:
     for key, column in zip(keys, columns):  # a key at a time: setitem mapped in C over the rows
         deque(map(setitem, rows, repeat(key), column), maxlen=0)
     return rows
-
-
-def _call(x, fn):
-    return fn(x)
 
 
 def _map_values(col: list, fn) -> list:
