@@ -429,14 +429,27 @@ def generate_many(template: Template, seeds: Iterable[int], pinned: Mapping[str,
     values, categorical, unatt = solve_values(template, seeds, pinned_checked)
     from psyq.solve import compile_template
 
-    renderer = _Renderer(template, compile_template(template))
-    return renderer.render(seeds, values, categorical, unatt, pinned_checked, with_solution)
+    return _renderer(template, compile_template(template)).render(
+        seeds, values, categorical, unatt, pinned_checked, with_solution)
 
 
 def _check_seed(seed: Any) -> int:
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
         raise InputError(f"seed must be a whole number from 0 to 2^63−1, not {seed!r}")
     return seed
+
+
+# One renderer per compiled template (compile_template keeps those for the life of the process):
+# its prepared texts and the printed forms of the solution steps (sympy printing, the costly part
+# of a single generate()) are made once, not on every call.
+_RENDERERS: dict[int, tuple[Any, _Renderer]] = {}
+
+
+def _renderer(template: Template, compiled) -> _Renderer:
+    entry = _RENDERERS.get(id(compiled))
+    if entry is None or entry[0] is not compiled:  # (holding ``compiled`` keeps its id unique)
+        entry = _RENDERERS[id(compiled)] = (compiled, _Renderer(template, compiled))
+    return entry[1]
 
 
 class _Renderer:
