@@ -13,7 +13,10 @@ Benchmarks (each compared with its baseline in the same run; median of several r
     sympify + pint grader (benchmarks/bench_grading.py);
 (c) CLI cold start: ``psyq --help`` / ``psyq show`` vs ``python -c "import typer"``
     (benchmarks/bench_startup.py);
-(d) export and homework benchmarks, when benchmarks/bench_export.py / bench_homework.py exist:
+(d) memory: retained bytes per instance, a batch vs one at a time, and the peak memory of
+    writing 100,000 instances as JSON lines, ``psyq generate`` vs build-everything-then-write
+    (benchmarks/bench_memory.py);
+(e) export and homework benchmarks, when benchmarks/bench_export.py / bench_homework.py exist:
     each is run as its own script and its printed table is copied into the report.
 """
 
@@ -33,6 +36,7 @@ sys.path.insert(0, str(HERE))
 import _common  # noqa: E402
 import bench_generate  # noqa: E402
 import bench_grading  # noqa: E402
+import bench_memory  # noqa: E402
 import bench_startup  # noqa: E402
 import profile_generate  # noqa: E402
 
@@ -85,7 +89,7 @@ def main(argv=None) -> int:
     ap.add_argument("--no-write", action="store_true", help="do not rewrite docs/performance.md")
     ap.add_argument("--check", action="store_true", help="exit 1 if any target is missed")
     ap.add_argument("--skip", action="append", default=[],
-                    choices=["generate", "grading", "startup", "others"], help="leave one out")
+                    choices=["generate", "grading", "startup", "memory", "others"], help="leave one out")
     args = ap.parse_args(argv)
     os.environ.pop("PSYQ_TEMPLATES", None)
 
@@ -98,10 +102,12 @@ def main(argv=None) -> int:
         gen_kw = dict(instances=10_000, runs=3, baseline=60)
         grade_kw = dict(answers=20_000, runs=3, baseline=500, baseline_runs=2)
         start_kw = dict(runs=7)
+        memory_kw = dict(instances=20_000, sample=300)
     else:
         gen_kw = dict(instances=100_000, runs=5, baseline=300)
         grade_kw = dict(answers=100_000, runs=5, baseline=2000, baseline_runs=3)
         start_kw = dict(runs=21)
+        memory_kw = dict(instances=100_000, sample=1000)
 
     sections: list[str] = []
     verdicts: list[tuple[str, bool]] = []
@@ -197,10 +203,29 @@ def main(argv=None) -> int:
             "shows the same help without rich formatting, for comparison.",
         ]))
 
+    if "memory" not in args.skip:
+        log("(d) memory")
+        mem = bench_memory.run(log=log, **memory_kw)
+        header, rows = bench_memory.rows_for_table(mem)
+        sections.append("\n".join([
+            "## (d) Memory",
+            "",
+            f"{mem['template']}. Retained memory per instance: `tracemalloc`, each way in a fresh "
+            "process after a warm-up. Peak memory: the whole process's peak resident set "
+            "(`getrusage`), each in a fresh process; both write the same JSON lines"
+            + ("" if mem["same_output_size"] else " (OUTPUT SIZES DIFFER)") + ".",
+            "",
+            _common.table(header, rows),
+            "",
+            "A batch shares what its instances have in common (one frozen Given per drawn value,",
+            "text pieces, template-level strings); `psyq generate` renders and writes 20,000",
+            "instances at a time, so its peak does not grow with --count.",
+        ]))
+
     if "others" not in args.skip:
         found = [HERE / n for n in OTHER_SCRIPTS if (HERE / n).exists()]
-        log("(d) other benchmarks: " + (", ".join(p.name for p in found) or "none present"))
-        parts = ["## (d) Export and homework", ""]
+        log("(e) other benchmarks: " + (", ".join(p.name for p in found) or "none present"))
+        parts = ["## (e) Export and homework", ""]
         if not found:
             parts.append("No benchmarks/bench_export.py or bench_homework.py yet.")
         for script in found:
