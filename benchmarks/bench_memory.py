@@ -10,7 +10,8 @@
 2. Peak resident memory of a whole process writing ``--instances`` instances as JSON lines:
    ``psyq generate --count N --format jsonl`` (which renders and writes in chunks of 20,000)
    against a naive script that builds every instance first and then writes them.  Each runs in a
-   fresh process that reports its own peak (``resource.getrusage``, Linux/macOS only).
+   fresh process that reports its own peak (VmHWM from /proc on Linux; ``ru_maxrss`` elsewhere,
+   which on Linux would still hold the parent's size from before exec).
 """
 
 from __future__ import annotations
@@ -26,27 +27,38 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import ROOT, table  # noqa: E402
 
 # Run in a child: prints the child's own peak RSS in bytes on stderr's last line.
+_PEAK = '''
+def _peak():  # VmHWM is this process's own high-water mark (ru_maxrss survives exec on Linux)
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * (1 if sys.platform == "darwin" else 1024)
+'''
 _PSYQ = """
 import resource, sys
+""" + _PEAK + """
 sys.argv = ["psyq", "generate", {tid!r}, "--seed", "0", "--count", "{n}", "--format", "jsonl"]
 from psyq.cli import main
 try:
     main()
 except SystemExit:
     pass
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(peak * (1 if sys.platform == "darwin" else 1024), file=sys.stderr)
+print(_peak(), file=sys.stderr)
 """
 _NAIVE = """
 import json, resource, sys
+""" + _PEAK + """
 from psyq import bank
 from psyq.instance import generate_many
 t = bank.load({tid!r})
 instances = generate_many(t, range({n}))          # everything first ...
 text = "\\n".join(json.dumps(i.to_json(), ensure_ascii=False) for i in instances)
 sys.stdout.write(text + "\\n")                       # ... then write
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-print(peak * (1 if sys.platform == "darwin" else 1024), file=sys.stderr)
+print(_peak(), file=sys.stderr)
 """
 
 
