@@ -777,6 +777,16 @@ def num_decplaces(s_text: str, t: Number, n: int | str) -> RuleResult:
 
     STACK rounds with Maxima's ``round`` on doubles; psyq rounds the written decimals half-up.
     """
+    read = _decplaces_inputs(s_text, t, n)
+    if isinstance(read, RuleResult):
+        return read
+    n_, s, t_d = read
+    return _decplaces_core(_stack_count(s.mantissa)[2], s.value, t_d, n_)
+
+
+def _decplaces_inputs(s_text: str, t: Number, n: int | str):
+    """The decimal-place rules' inputs read in STACK's order (option, student, teacher): the first
+    refusal as a RuleResult, else (n, the student's reading, the teacher's value)."""
     n_ = _decplaces_option(n)
     if isinstance(n_, RuleResult):
         return n_
@@ -786,7 +796,7 @@ def num_decplaces(s_text: str, t: Number, n: int | str) -> RuleResult:
     t_d = _read_teacher(t)
     if isinstance(t_d, RuleResult):
         return t_d
-    return _decplaces_core(_stack_count(s.mantissa)[2], s.value, t_d, n_)
+    return n_, s, t_d
 
 
 def _leading_digits(x: Decimal, n: int) -> Decimal:
@@ -801,15 +811,10 @@ def num_decplaces_wrong(s_text: str, t: Number, n: int | str) -> RuleResult:
     Both values are shifted to n digits before the point and floored; they must be equal.  If either
     is zero: pass iff |s − t| < 10^−n (STACK compares the signed difference; psyq its size).
     """
-    n_ = _decplaces_option(n)
-    if isinstance(n_, RuleResult):
-        return n_
-    s = _read_student(s_text)
-    if isinstance(s, RuleResult):
-        return s
-    t_d = _read_teacher(t)
-    if isinstance(t_d, RuleResult):
-        return t_d
+    read = _decplaces_inputs(s_text, t, n)
+    if isinstance(read, RuleResult):
+        return read
+    n_, s, t_d = read
     sv = s.value
     if sv == 0 or t_d == 0:
         ok = abs(_CTX.subtract(sv, t_d)) < Decimal(1).scaleb(-n_, _CTX)
