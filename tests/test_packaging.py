@@ -5,8 +5,13 @@ so this test checks pyproject's package list and package-data globs against the 
 """
 
 import fnmatch
-import tomllib
+import sys
 from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # tomllib is in the standard library from 3.11; tomli is the same parser before it
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]

@@ -12,6 +12,7 @@ import pytest
 from psyq.history import DB_NAME, History
 
 pexpect = pytest.importorskip("pexpect")
+from _pty import spawn_python  # noqa: E402 - after the importorskip above
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[=>]|\r")
 
@@ -22,14 +23,8 @@ def spawn(home, *args, width=100):
     )
     env.pop("NO_COLOR", None)
     env.pop("PSYQ_TEMPLATES", None)
-    return pexpect.spawn(
-        sys.executable,
-        ["-m", "psyq", "practice", *args],
-        env=env,
-        encoding="utf-8",
-        dimensions=(50, width),
-        timeout=60,
-    )
+    return spawn_python(["-m", "psyq", "practice", *args], env=env, dimensions=(50, width),
+                        timeout=60)
 
 
 class Screen:
