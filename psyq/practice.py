@@ -98,14 +98,17 @@ class Environment:
                 pass
 
             def read_line() -> str:
-                return input()
+                try:
+                    return _utf8_text(input())
+                except UnicodeDecodeError:  # a strict-UTF-8 terminal and bytes that are not UTF-8
+                    return "\ufffd"
         else:
 
             def read_line() -> str:
                 line = sys.stdin.readline() if sys.stdin is not None else ""
                 if not line:
                     raise EOFError
-                return line.rstrip("\r\n")
+                return _utf8_text(line.rstrip("\r\n"))
 
         return cls(console, read_line, time.time, echo=not interactive, plots=plots)
 
@@ -565,6 +568,12 @@ class Session:
                 termplot.show(out, inst, part, student_value)
             except Exception:  # noqa: BLE001 - a picture must never end a session; the text stands
                 pass
+
+
+def _utf8_text(line: str) -> str:
+    """A typed line as valid text: bytes that were not UTF-8 (surrogate escapes) become U+FFFD, so
+    the grader reads an invalid answer instead of the history failing to store it."""
+    return line.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _labelled(label: str, text: str, style: str):

@@ -170,7 +170,7 @@ def stats(
     if reset:
         _reset(path, yes)
         return
-    hist = History(path, create=False) if path.exists() else None
+    hist = History(path, readonly=True) if path.exists() else None  # stats never writes
     try:
         try:
             cands = candidates([], [], None, templates, strict=False)
