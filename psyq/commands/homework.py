@@ -243,7 +243,8 @@ def grade(
             raise InputError("--student names the student of one submission; for many use --student-from-folder")
         sid = check_student_id(student, key="--student")
         files = [(files[0][0], sid)]
-    roster_ids = {s.id for s in load_roster(roster)} if roster is not None else None
+    roster_list = load_roster(roster) if roster is not None else None
+    roster_ids = {s.id for s in roster_list} if roster_list is not None else None
     secret = _secret(secret_env, quiet=quiet)
     err = console(stderr=True)
     if err.is_terminal and not quiet and len(files) > 1:
@@ -257,6 +258,10 @@ def grade(
     else:
         results = grade_files(compiled, files, secret, pass_mark=mark, roster=roster_ids,
                               refused=found.refused)
+    if roster_list is not None:  # the gradebook shows names, not only ids
+        names = {s.id: s.name for s in roster_list if s.name}
+        for r in results:
+            r.name = names.get(r.student) if r.student else None
     if found.ignored and not quiet:
         from psyq.homework.submission import shown
 

@@ -86,6 +86,7 @@ class SubmissionResult:
     parts: list[PartResult] = field(default_factory=list)
     warnings: list[Notice] = field(default_factory=list)
     error: dict | None = None
+    name: str | None = None  # the roster's name for the student (psyq grade --roster)
 
     @property
     def points(self) -> float:
@@ -101,7 +102,7 @@ class SubmissionResult:
 
     def to_json(self, reveal: bool = False) -> dict:
         return {
-            "file": self.file, "student": self.student, "assignment": self.assignment,
+            "file": self.file, "student": self.student, "name": self.name, "assignment": self.assignment,
             "status": self.status, "points": _round(self.points), "max_points": _round(self.max_points),
             "score": _round(self.fraction), "pass_mark": self.pass_mark, "passed": self.passed,
             "error": self.error, "warnings": [w.to_json() for w in self.warnings],
