@@ -51,8 +51,9 @@ COMMANDS = {
 }
 
 HELP_TEXT = (
-    "Type your answer as a number, with a unit if you like: 80 %, 0.8, 1.2 nM, 0.0012 µM, 14 d, "
-    "or 'not attainable'. A bare number is read in the unit asked for.\n"
+    "Type your answer as a number, with a unit if you like: 80 %, 0.8 (where a fraction is asked), "
+    "1.2 nM, 0.0012 µM, 14 d, or 'not attainable'. A bare number is read in the unit asked for "
+    "(0.8 where % is asked is 0.8 %).\n"
     "  hint or ?   the next hint\n"
     "  solution    the worked solution (the part counts as not solved)\n"
     "  skip        go on to the next problem\n"
