@@ -184,6 +184,7 @@ def test_deeper_files_are_ignored_and_listed(hostile_class):
 def test_every_report_is_written_and_valid(hostile_class):
     root, _ = hostile_class
     junit = ET.parse(root / "junit.xml").getroot()
+    assert {e.get("type") for e in junit.iter("error")} == {"rejected"}  # the table's and the JSON's word
     assert int(junit.get("errors")) == len(HOSTILE) and int(junit.get("tests")) == 4 * 4 + len(HOSTILE)
     results = json.loads((root / "results.json").read_bytes().decode("utf-8"))
     assert len(results) == 4 + len(HOSTILE)

@@ -226,10 +226,14 @@ def test_fraction_for_percent_must_be_a_known_policy(course):
         load_assignment(_policy_course(course, "maybe"))
 
 
-def test_readme_lists_a_fraction_only_where_it_is_graded():
+def test_readme_and_practice_help_list_a_fraction_only_where_it_is_graded():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
     line = next(ln for ln in readme.splitlines() if "`0.801`" in ln)
-    assert "fraction" in line
+    assert "where a part asks for a fraction" in line
+    assert "fraction_for_percent" in readme
+    from psyq.practice import HELP_TEXT
+
+    assert "0.8 (where a fraction is asked)" in HELP_TEXT
 
 
 # ------------------------------------------------------------------------------------------------

@@ -248,7 +248,7 @@ class ClassStats:
                                                                   self.reteach)),
             "students": [{"student": s, "name": self.names.get(s), "points": _r(p), "score": _r(f)}
                          for s, p, f in self.scores],
-            "unreadable": [{"student": s, "reason": why} for s, why in self.rejected],
+            "rejected_submissions": [{"student": s, "reason": why} for s, why in self.rejected],
         }
 
 
