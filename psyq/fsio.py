@@ -23,8 +23,8 @@ from pathlib import Path
 
 from psyq.errors import PsyqError
 
-_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 _BINARY = getattr(os, "O_BINARY", 0)
 
 
@@ -61,10 +61,13 @@ def display(path: str | os.PathLike) -> str:
                    else f"\\u{ord(c):04x}" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
 
 
-def read_regular(path: str | os.PathLike, limit: int, *, what: str = "file", head: bool = False) -> bytes:
+def read_regular(path: str | os.PathLike, limit: int, *, what: str = "file", head: bool = False,
+                 follow_symlinks: bool = True) -> bytes:
     """The bytes of a regular file, at most ``limit`` of them; anything else is a one-line error.
 
     ``head=True``: return the first ``limit`` bytes of a longer file instead of refusing it.
+    ``follow_symlinks=False``: a symlink is refused whatever it points at (a student's answers
+    file: a link could point at another student's file or at a file of the grading machine).
     A symlink is followed only to a regular file (``os.stat`` first, so a link to a FIFO or a device
     is refused before it is opened); the file is opened non-blocking and checked again with
     ``fstat``, so a file swapped for a FIFO in between cannot block the read.
@@ -74,6 +77,8 @@ def read_regular(path: str | os.PathLike, limit: int, *, what: str = "file", hea
     def fail(message: str, hint: str | None = None) -> FileError:
         return FileError(message, file=file, hint=hint)
 
+    if not follow_symlinks and os.path.islink(path):
+        raise fail(f"{what} is a symlink, not a regular file", "commit the file itself, not a link to it")
     try:
         st = os.stat(path)
     except FileNotFoundError:
@@ -87,7 +92,7 @@ def read_regular(path: str | os.PathLike, limit: int, *, what: str = "file", hea
     if st.st_size > limit and not head:
         raise fail(f"{what} is too large ({st.st_size:,} bytes; at most {limit:,})")
     try:
-        fd = os.open(path, os.O_RDONLY | _NONBLOCK | _BINARY)
+        fd = os.open(path, os.O_RDONLY | _NONBLOCK | _BINARY | (0 if follow_symlinks else _NOFOLLOW))
     except OSError as exc:
         raise fail(f"cannot read the {what}: {exc.strerror or exc}") from None
     try:

@@ -18,7 +18,6 @@ import shlex
 import shutil
 import subprocess
 import sys
-import venv
 import xml.etree.ElementTree as ET
 from pathlib import Path
 

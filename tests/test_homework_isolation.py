@@ -104,6 +104,7 @@ def _finish_class(root: Path, subs: Path, student, deep: Path):
     os.mkfifo(student("fifo") / "answers.yaml")
     (student("stdout") / "answers.yaml").symlink_to("/proc/self/fd/1")
     (student("zero") / "answers.yaml").symlink_to("/dev/zero")
+    (student("peek") / "answers.yaml").symlink_to(subs / "alice" / "answers.yaml")
     (student("folder") / "answers.yaml").mkdir()
     twice = student("twice", answers_text("twice", {"1a": "1 %"}))
     (twice / "answers.yml").write_text(answers_text("twice", {"1a": "1 %"}))
@@ -135,7 +136,7 @@ def _remove_deep(folder: Path) -> None:
 
 
 HOSTILE = ("surrogate", "oddbytes", "binary", "caf\\xe9", "old copy", "dangling", "fifo", "stdout",
-           "zero", "folder", "twice", "alias", "nested", "impostor")
+           "zero", "peek", "folder", "twice", "alias", "nested", "impostor")
 
 
 def test_everyone_else_is_graded_and_each_hostile_file_rejected_alone(hostile_class):
@@ -157,9 +158,10 @@ def test_everyone_else_is_graded_and_each_hostile_file_rejected_alone(hostile_cl
     assert "lone surrogate" in reasons["surrogate"]
     assert "not UTF-8" in reasons["oddbytes"] and "binary" in reasons["binary"]
     assert "not valid" in reasons["caf\\xe9"] and "not valid" in reasons["old copy"]
-    assert "dangling" in reasons["dangling"]
-    assert "FIFO" in reasons["fifo"] and "not a regular file" in reasons["stdout"]
-    assert "device" in reasons["zero"] and "folder" in reasons["folder"]
+    for link in ("dangling", "stdout", "zero", "peek"):  # never followed, whatever the target
+        assert "is a symlink, not a regular file" in reasons[link], reasons[link]
+    assert "FIFO" in reasons["fifo"] and "folder" in reasons["folder"]
+    assert "alice" not in json.dumps(rejected["peek"])  # the link is not followed: nothing of alice
     assert "answers.yaml and answers.yml" in reasons["twice"]
     assert "aliases" in reasons["alias"] or "anchors" in reasons["alias"]
     assert "nested too deeply" in reasons["nested"]

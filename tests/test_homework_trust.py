@@ -299,8 +299,6 @@ def test_template_folder_with_a_fifo_and_a_dev_zero_link(tmp_path):
     folder.mkdir()
     _fifo(folder / "pipe.yaml")
     (folder / "zero.yaml").symlink_to("/dev/zero")
-    shutil.copy(Path(__file__).resolve().parents[1] / "problems" / "occupancy-from-ki.yaml",
-                folder / "mine.yaml") if (Path(__file__).resolve().parents[1] / "problems" / "occupancy-from-ki.yaml").exists() else None
     done: dict = {}
 
     def work():

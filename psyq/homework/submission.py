@@ -90,12 +90,13 @@ def shown(text: str, limit: int = MAX_SHOWN) -> str:
 
 
 def read_bytes(path: Path, limit: int = MAX_SUBMISSION_BYTES) -> bytes:
-    """The file's bytes: a regular file only (a FIFO, device or symlink to one is refused before it
-    is opened), never more than ``limit`` bytes (psyq.fsio)."""
+    """The file's bytes: a regular file only (a FIFO, a device or any symlink is refused before it is
+    opened: Git keeps symlinks, and one could point at another student's file or at the grading
+    machine's), never more than ``limit`` bytes (psyq.fsio)."""
     from psyq.fsio import FileError, read_regular
 
     try:
-        return read_regular(path, limit, what="answers file")
+        return read_regular(path, limit, what="answers file", follow_symlinks=False)
     except FileError as exc:
         raise SubmissionError(exc.message, file=exc.file,
                               hint=exc.hint or "an answers file is a short YAML text file") from None
