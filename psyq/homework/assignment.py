@@ -40,7 +40,7 @@ DEFAULT_FRACTION_POLICY = "reject"
 # The bounds a template's own part keys have (psyq/template.py: sigfigs 1–10, 0 ≤ rtol ≤ 0.5): an
 # assignment's rule may not make every answer right (relative: 1e300) or crash a run (sigfigs: 1e10).
 RULE_SIGFIGS = (1, 10)
-RULE_DECIMALS = (-10, 10)
+RULE_DECIMALS = (0, 10)
 RULE_RELATIVE_MAX = 0.5
 RULE_ABSOLUTE_MAX = 1e12
 ITEM_KEYS = {"template", "points", "given", "tolerance", "rule", "title"}
