@@ -52,21 +52,24 @@ class Entry:
     skill: str = ""
 
 
+_HEAD_BYTES = 16_384  # the header fields are in the first lines of a template
 _HEADER = re.compile(r"^(id|title|family|difficulty|skill):\s*(.*?)\s*$")
 
 
 def _scan(path: Path) -> Entry | None:
     fields: dict[str, str] = {}
-    try:
-        with path.open(encoding="utf-8", errors="replace") as fh:
-            for i, line in enumerate(fh):
-                if i > 80 or len(fields) == 5:
-                    break
-                m = _HEADER.match(line)
-                if m and m.group(1) not in fields:
-                    fields[m.group(1)] = m.group(2).strip().strip("'\"")
-    except OSError:
+    from psyq.fsio import FileError, read_regular
+
+    try:  # a regular file only: a FIFO or a symlink to /dev/zero in a template folder is skipped
+        head = read_regular(path, _HEAD_BYTES, head=True).decode("utf-8", errors="replace")
+    except FileError:
         return None
+    for i, line in enumerate(head.splitlines()):
+        if i > 80 or len(fields) == 5:
+            break
+        m = _HEADER.match(line)
+        if m and m.group(1) not in fields:
+            fields[m.group(1)] = m.group(2).strip().strip("'\"")
     if "id" not in fields:
         return None
     try:

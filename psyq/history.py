@@ -177,11 +177,46 @@ class AttemptRow:
         return self.status == "correct"
 
 
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
+
+
+def _guarded(fn):
+    """A sqlite error (disk full, a missing table, a locked or damaged file) as a one-line PsyqError."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return fn(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            text = _one_line(exc)
+            hint = ("free some disk space; every answer committed so far is kept" if "full" in text
+                    else "move the file aside (or run 'psyq stats --reset') to start afresh")
+            raise PsyqError(f"practice history {self.path}: {text}", hint=hint) from None
+
+    return wrapper
+
+
+def _json(text: Any, default: Any) -> Any:
+    """A JSON column: a row damaged by hand (or another tool) reads as the default, not a crash."""
+    try:
+        value = json.loads(text) if text else default
+    except (TypeError, ValueError):
+        return default
+    return value if isinstance(value, type(default)) else default
+
+
 class History:
     """One open history file.  Every method that writes commits before it returns."""
 
-    def __init__(self, path: str | os.PathLike, *, create: bool = True):
+    def __init__(self, path: str | os.PathLike, *, create: bool = True, readonly: bool = False):
+        """``readonly=True`` (``psyq stats``): open without writing anything, so a history on a
+        read-only mount (or another user's, or a backup) can be read; no WAL switch, no migration."""
         self.path = Path(path)
+        self.readonly = readonly
+        if readonly:
+            create = False
         if create:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -193,6 +228,10 @@ class History:
         elif not self.path.exists():
             raise PsyqError(f"no practice history at {self.path}", hint="run 'psyq practice' first")
         try:
+            if readonly:
+                self.conn = self._connect_readonly()
+                self._check_version()
+                return
             # isolation_level=None: no implicit transactions; each write below is one explicit,
             # short transaction, so nothing stays uncommitted while the student thinks.
             self.conn = sqlite3.connect(
@@ -203,13 +242,40 @@ class History:
             self.conn.execute("PRAGMA foreign_keys = ON")
             self.conn.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable across a kill
             self._migrate()
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.Error as exc:
             raise PsyqError(
-                f"cannot open the practice history {self.path}: {exc}",
+                f"cannot open the practice history {self.path}: {_one_line(exc)}",
                 hint="move the file aside (or run 'psyq stats --reset') to start afresh",
             ) from None
 
     # -- set-up ----------------------------------------------------------------------------------
+
+    def _connect_readonly(self) -> sqlite3.Connection:
+        uri = Path(os.path.abspath(self.path)).as_uri()
+        try:
+            conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+            try:
+                conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+                return conn
+            except sqlite3.OperationalError:
+                conn.close()
+        except sqlite3.OperationalError:
+            pass
+        # A WAL file on a read-only mount cannot get its shared-memory index: read it as an
+        # immutable snapshot instead (nothing can be writing to a read-only mount).
+        return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, isolation_level=None)
+
+    def _check_version(self) -> None:
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise PsyqError(
+                f"the practice history {self.path} was written by a newer psyq "
+                f"(schema {version}; this psyq reads up to {SCHEMA_VERSION})",
+                hint="upgrade psyq, or use another --home",
+            )
+        if version < 1:
+            raise PsyqError(f"the practice history {self.path} holds no psyq tables",
+                            hint="run 'psyq practice' to start one, or use another --home")
 
     def _wal(self) -> None:
         # Switching to WAL needs a moment with no other writer; retry within the busy timeout.
@@ -270,6 +336,7 @@ class History:
 
     # -- writing ---------------------------------------------------------------------------------
 
+    @_guarded
     def start_session(
         self, *, seed: int, started: float, options: Mapping[str, Any] | None = None
     ) -> int:
@@ -282,6 +349,7 @@ class History:
             )
             return int(cur.lastrowid)
 
+    @_guarded
     def end_session(self, session_id: int, *, ended: float, reason: str) -> None:
         with self._write():
             self.conn.execute(
@@ -294,6 +362,7 @@ class History:
                 (ended, reason, session_id),
             )
 
+    @_guarded
     def start_problem(
         self,
         session_id: int,
@@ -323,6 +392,7 @@ class History:
             )
             return int(cur.lastrowid)
 
+    @_guarded
     def record_attempt(
         self, problem_id: int, verdict, *, time: float, elapsed: float | None = None
     ) -> int:
@@ -360,10 +430,12 @@ class History:
                 )
             return int(cur.lastrowid)
 
+    @_guarded
     def record_hint(self, problem_id: int) -> None:
         with self._write():
             self.conn.execute("UPDATE problems SET hints = hints + 1 WHERE id = ?", (problem_id,))
 
+    @_guarded
     def finish_problem(self, problem_id: int, *, outcome: str, finished: float) -> None:
         if outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {outcome!r}")
@@ -373,6 +445,7 @@ class History:
                 (outcome, finished, problem_id),
             )
 
+    @_guarded
     def reset(self) -> dict[str, int]:
         """Delete every session, problem and attempt (one transaction); returns what was deleted."""
         counts = self.counts()
@@ -384,12 +457,14 @@ class History:
 
     # -- reading ---------------------------------------------------------------------------------
 
+    @_guarded
     def counts(self) -> dict[str, int]:
         return {
             table: int(self.conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
             for table in ("sessions", "problems", "attempts")
         }
 
+    @_guarded
     def seen_seeds(self, template: str | None = None) -> dict[str, set[int]]:
         """Seeds already put to the student, by template."""
         sql = "SELECT DISTINCT template, seed FROM problems"
@@ -402,14 +477,16 @@ class History:
             out.setdefault(t, set()).add(int(s))
         return out
 
+    @_guarded
     def sessions(self) -> list[SessionRow]:
         return [
-            SessionRow(r[0], r[1], r[2], r[3], r[4], json.loads(r[5] or "{}"))
+            SessionRow(r[0], r[1], r[2], r[3], r[4], _json(r[5], {}))
             for r in self.conn.execute(
                 "SELECT id, started, ended, seed, reason, options FROM sessions ORDER BY id"
             )
         ]
 
+    @_guarded
     def problems(self, session_id: int | None = None) -> list[ProblemRow]:
         sql = (
             "SELECT id, session_id, template, family, difficulty, seed, part, shown, finished,"
@@ -421,6 +498,7 @@ class History:
             args = (session_id,)
         return [ProblemRow(*r) for r in self.conn.execute(sql + " ORDER BY id", args)]
 
+    @_guarded
     def attempts(self, session_id: int | None = None) -> list[AttemptRow]:
         sql = (
             "SELECT id, problem_id, session_id, template, family, seed, part, answer, status,"
@@ -441,7 +519,7 @@ class History:
                 r[6],
                 r[7],
                 r[8],
-                tuple(json.loads(r[9])),
+                tuple(_json(r[9], [])),
                 r[10],
                 r[11],
                 r[12],
@@ -450,6 +528,7 @@ class History:
             for r in self.conn.execute(sql + " ORDER BY id", args)
         ]
 
+    @_guarded
     def integrity_ok(self) -> bool:
         return self.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
@@ -485,6 +564,7 @@ def open_history(
     home: str | os.PathLike | None = None,
     *,
     create: bool = True,
+    readonly: bool = False,
     environ: Mapping[str, str] | None = None,
 ) -> History:
-    return History(db_path(home, environ), create=create)
+    return History(db_path(home, environ), create=create, readonly=readonly)

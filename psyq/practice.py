@@ -51,8 +51,9 @@ COMMANDS = {
 }
 
 HELP_TEXT = (
-    "Type your answer as a number, with a unit if you like: 80 %, 0.8, 1.2 nM, 0.0012 µM, 14 d, "
-    "or 'not attainable'. A bare number is read in the unit asked for.\n"
+    "Type your answer as a number, with a unit if you like: 80 %, 0.8 (where a fraction is asked), "
+    "1.2 nM, 0.0012 µM, 14 d, or 'not attainable'. A bare number is read in the unit asked for "
+    "(0.8 where % is asked is 0.8 %).\n"
     "  hint or ?   the next hint\n"
     "  solution    the worked solution (the part counts as not solved)\n"
     "  skip        go on to the next problem\n"
@@ -98,14 +99,17 @@ class Environment:
                 pass
 
             def read_line() -> str:
-                return input()
+                try:
+                    return _utf8_text(input())
+                except UnicodeDecodeError:  # a strict-UTF-8 terminal and bytes that are not UTF-8
+                    return "\ufffd"
         else:
 
             def read_line() -> str:
                 line = sys.stdin.readline() if sys.stdin is not None else ""
                 if not line:
                     raise EOFError
-                return line.rstrip("\r\n")
+                return _utf8_text(line.rstrip("\r\n"))
 
         return cls(console, read_line, time.time, echo=not interactive, plots=plots)
 
@@ -565,6 +569,12 @@ class Session:
                 termplot.show(out, inst, part, student_value)
             except Exception:  # noqa: BLE001 - a picture must never end a session; the text stands
                 pass
+
+
+def _utf8_text(line: str) -> str:
+    """A typed line as valid text: bytes that were not UTF-8 (surrogate escapes) become U+FFFD, so
+    the grader reads an invalid answer instead of the history failing to store it."""
+    return line.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
 def _labelled(label: str, text: str, style: str):

@@ -201,8 +201,7 @@ class _Ctx:
 
 def load_template(path: Path | str, data_dirs: tuple[str, ...] = ()) -> Template:
     path = Path(path)
-    raw = path.read_bytes() if path.exists() else b""
-    data = load_yaml(path)
+    data, raw = load_yaml(path, raw=True)  # one bounded read of a regular file (psyq.fsio)
     return build_template(data, file=str(path), raw=raw, data_dirs=data_dirs)
 
 

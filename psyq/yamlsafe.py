@@ -17,6 +17,12 @@ from psyq.errors import TemplateError
 
 MAX_BYTES = 1_000_000  # a template or answer file is a few kilobytes; refuse anything absurd
 MAX_DEPTH = 40
+# Scalars: Python's int() is quadratic in the digits and PyYAML's sexagesimal ints (1:2:3, base 60)
+# multiply ever larger numbers, so a 1 MB integer cost half a minute of CPU.  No number a template,
+# assignment or answer needs is longer than this; text (strings) is not limited here.
+MAX_NUMBER_CHARS = 100
+MAX_SEXAGESIMAL_PARTS = 4  # 1:30:00 is three; PyYAML accepts any number
+MAX_COLLECTION_ITEMS = 20_000  # entries of one mapping or list (flow or block)
 
 
 class Mapping(dict):
@@ -60,9 +66,32 @@ def _make_loader(file: str, *, text_scalars: bool = False, duplicates: str = "er
             if self._depth > MAX_DEPTH:
                 raise TemplateError("the YAML is nested too deeply", file=file,
                                     line=event.start_mark.line + 1)
-            return yaml.SafeLoader.compose_node(self, parent, index)
+            node = yaml.SafeLoader.compose_node(self, parent, index)
         finally:
             self._depth -= 1
+        if isinstance(node, (yaml.SequenceNode, yaml.MappingNode)) and len(node.value) > MAX_COLLECTION_ITEMS:
+            raise TemplateError(f"a list or mapping has more than {MAX_COLLECTION_ITEMS:,} entries", file=file,
+                                line=node.start_mark.line + 1)
+        return node
+
+    def _number_text(self, node) -> str:
+        text = str(node.value)
+        if len(text) > MAX_NUMBER_CHARS:
+            raise TemplateError(f"a number is {len(text):,} characters long (at most {MAX_NUMBER_CHARS})",
+                                file=file, line=node.start_mark.line + 1,
+                                hint="write it with an exponent, e.g. 1.5e+12, or quote it as text")
+        if text.count(":") + 1 > MAX_SEXAGESIMAL_PARTS:
+            raise TemplateError(f"a base-60 number (1:30:00) has more than {MAX_SEXAGESIMAL_PARTS} parts",
+                                file=file, line=node.start_mark.line + 1, hint="quote it as text")
+        return text
+
+    def construct_int(self, node):
+        _number_text(self, node)
+        return yaml.SafeLoader.construct_yaml_int(self, node)
+
+    def construct_float(self, node):
+        _number_text(self, node)
+        return yaml.SafeLoader.construct_yaml_float(self, node)
 
     def construct_mapping(self, node, deep=False):
         if not isinstance(node, yaml.MappingNode):
@@ -100,6 +129,8 @@ def _make_loader(file: str, *, text_scalars: bool = False, duplicates: str = "er
     _Loader.compose_node = compose_node
     _Loader.construct_mapping = construct_mapping
     _Loader.construct_sequence = construct_sequence
+    _Loader.add_constructor("tag:yaml.org,2002:int", construct_int)
+    _Loader.add_constructor("tag:yaml.org,2002:float", construct_float)
     _Loader.add_constructor("tag:yaml.org,2002:map", lambda self, node: self.construct_mapping(node))
     _Loader.add_constructor("tag:yaml.org,2002:seq", lambda self, node: self.construct_sequence(node))
     # Dates stay text: a due date is shown, not computed with, and timestamps differ by timezone.
@@ -168,16 +199,21 @@ def loads(text: str | bytes, file: str = "<text>", *, text_scalars: bool = False
         raise TemplateError("the YAML is nested too deeply", file=file) from None
 
 
-def load(path: Path | str) -> Any:
-    path = Path(path)
+def read(path: Path | str, limit: int = MAX_BYTES) -> bytes:
+    """The bytes of a YAML file: a regular file only (no FIFO, device or symlink to one), bounded."""
+    from psyq.fsio import FileError, read_regular
+
     try:
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise TemplateError(f"file is too large ({size} bytes; at most {MAX_BYTES})", file=str(path))
-        data = path.read_bytes()
-    except OSError as exc:
-        raise TemplateError(f"cannot read file: {exc.strerror}", file=str(path)) from None
-    return loads(data, file=str(path))
+        return read_regular(path, limit)
+    except FileError as exc:
+        raise TemplateError(exc.message, file=exc.file, hint=exc.hint) from None
+
+
+def load(path: Path | str, *, raw: bool = False) -> Any:
+    """Parse a YAML file (see :func:`read`); with ``raw=True`` return (data, the bytes read)."""
+    data = read(path)
+    parsed = loads(data, file=str(path))
+    return (parsed, data) if raw else parsed
 
 
 def line_of(container: Any, key: Any, default: int | None = None) -> int | None:

@@ -236,3 +236,99 @@ def test_a_killed_writer_keeps_every_committed_attempt(tmp_path):
         assert [a.answer for a in h.attempts()] == ["0", "1", "2", "3", "4"]
         [s] = h.sessions()
         assert s.ended is None  # killed: the session never closed, but nothing it wrote is lost
+
+
+# ------------------------------------------------------------------------------------------------
+# One-line errors and read-only reading (issue 14)
+
+def _one_attempt(path: Path) -> None:
+    with H.History(path) as h:
+        sid = h.start_session(seed=7, started=100.0)
+        pid = h.start_problem(sid, template="occupancy-from-ki", family="occupancy", difficulty=1,
+                              seed=1, part="a", instance_id="abc", shown=101.0)
+        h.record_attempt(pid, verdict(), time=110.0, elapsed=9.0)
+
+
+def test_a_full_disk_is_one_line_and_keeps_what_was_committed(tmp_path):
+    path = tmp_path / "h.sqlite3"
+    _one_attempt(path)
+    with H.History(path) as h:
+        pages = h.conn.execute("PRAGMA page_count").fetchone()[0]
+        h.conn.execute(f"PRAGMA max_page_count = {pages}")  # the disk is full from now on
+        sid = h.start_session(seed=8, started=200.0)
+        with pytest.raises(PsyqError) as exc:
+            for i in range(2000):
+                h.start_problem(sid, template="occupancy-from-ki", family="occupancy", difficulty=1,
+                                seed=i, part="a", instance_id="x" * 500, shown=201.0)
+        assert "full" in str(exc.value) and "\n" not in str(exc.value)
+    with H.History(path) as h:
+        assert len(h.attempts()) == 1
+
+
+def test_a_missing_table_is_one_line(tmp_path):
+    path = tmp_path / "h.sqlite3"
+    _one_attempt(path)
+    conn = sqlite3.connect(path)
+    conn.execute("DROP TABLE attempts")
+    conn.commit()
+    conn.close()
+    with H.History(path) as h, pytest.raises(PsyqError) as exc:
+        h.attempts()
+    assert "no such table: attempts" in str(exc.value) and "\n" not in str(exc.value)
+
+
+def test_bad_json_rows_read_as_empty(tmp_path):
+    path = tmp_path / "h.sqlite3"
+    _one_attempt(path)
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE attempts SET notes = '{not json'")
+    conn.execute("UPDATE sessions SET options = '[1, 2'")
+    conn.commit()
+    conn.close()
+    with H.History(path) as h:
+        assert h.attempts()[0].notes == ()
+        assert h.sessions()[0].options == {}
+
+
+def test_readonly_history_never_writes(tmp_path):
+    path = tmp_path / "h.sqlite3"
+    _one_attempt(path)
+    before = path.read_bytes()
+    with H.History(path, readonly=True) as h:
+        assert len(h.attempts()) == 1 and h.counts()["sessions"] == 1
+        with pytest.raises(PsyqError, match="readonly"):
+            h.start_session(seed=1, started=1.0)
+    assert path.read_bytes() == before
+
+
+def test_stats_reads_a_history_on_a_read_only_mount(tmp_path, monkeypatch):
+    """On a read-only mount SQLite cannot create the WAL index (-shm) and a read-only open fails
+    with "unable to open database file" (as root, in a test, the folder cannot be made read-only,
+    so that failure is injected); psyq then reads the file as an immutable snapshot."""
+    path = tmp_path / H.DB_NAME
+    _one_attempt(path)
+    for extra in ("-wal", "-shm"):
+        Path(str(path) + extra).unlink(missing_ok=True)
+    real = sqlite3.connect
+    opened = []
+
+    def connect(target, *args, **kwargs):
+        opened.append(str(target))
+        if kwargs.get("uri") and "immutable=1" not in str(target):
+            raise sqlite3.OperationalError("unable to open database file")
+        if not kwargs.get("uri"):
+            raise AssertionError("stats opened the history for writing")
+        return real(target, *args, **kwargs)
+
+    monkeypatch.setattr(H.sqlite3, "connect", connect)
+    from typer.testing import CliRunner
+
+    from psyq.cli import app
+
+    res = CliRunner().invoke(app, ["stats", "--json", "--home", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    import json
+
+    assert json.loads(res.stdout)["totals"]["answers"] == 1
+    assert any("immutable=1" in t for t in opened)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [H.DB_NAME]

@@ -133,11 +133,37 @@ def test_changing_the_secret_changes_every_variant_and_the_same_secret_reproduce
 
 
 def test_secret_comes_from_the_named_environment_variable():
-    assert secret_from_env("PSYQ_SECRET", {"PSYQ_SECRET": "x"}) == "x"
-    assert secret_from_env("COURSE_KEY", {"COURSE_KEY": "y", "PSYQ_SECRET": "x"}) == "y"
+    x, y = "x" * 16, "y" * 16
+    assert secret_from_env("PSYQ_SECRET", {"PSYQ_SECRET": x}) == x
+    assert secret_from_env("COURSE_KEY", {"COURSE_KEY": y, "PSYQ_SECRET": x}) == y
     assert secret_from_env("PSYQ_SECRET", {"PSYQ_SECRET": "  "}) is None
     assert secret_from_env("PSYQ_SECRET", {}) is None
     assert "can compute each other's keys" in no_secret_warning("PSYQ_SECRET")
+
+
+def test_short_secrets_are_refused_with_how_to_make_one():
+    from psyq.errors import InputError
+
+    with pytest.raises(InputError) as exc:
+        secret_from_env("PSYQ_SECRET", {"PSYQ_SECRET": "a"})
+    assert "shorter than 16 bytes" in str(exc.value) and "secrets.token_hex(16)" in str(exc.value)
+    assert secret_from_env("PSYQ_SECRET", {"PSYQ_SECRET": "a" * 16}) == "a" * 16
+
+
+def test_one_trailing_newline_is_not_part_of_the_secret():
+    s = "0123456789abcdef0123"
+    assert secret_from_env("S", {"S": s + "\n"}) == s
+    assert secret_from_env("S", {"S": s + "\r\n"}) == s
+    assert secret_from_env("S", {"S": s + "\n\n"}) == s + "\n"  # only one is stripped
+
+
+def test_a_value_given_for_secret_env_is_never_echoed():
+    from psyq.errors import InputError
+
+    value = "f3a9c0d1e2b4a5968778695a4b3c2d1e"
+    with pytest.raises(InputError) as exc:
+        secret_from_env(value + "-x", {})
+    assert value not in str(exc.value) and "NAME" in str(exc.value)
 
 
 # ------------------------------------------------------------------------------------------------

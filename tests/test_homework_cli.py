@@ -65,7 +65,9 @@ def test_sheet_for_one_student_writes_sheet_and_blank_answers(course, tmp_path):
         assert f"# {pid} (2 points): " in answers and "Answer in %." in answers
         assert p["answer"]["display"] not in answers
     assert key["items"]["1"]["text"] in sheet
-    assert "student: alice\nassignment: hw3-occupancy\nanswers:\n" in answers
+    from psyq.homework.seeds import fingerprint
+
+    assert f'student: alice\nassignment: hw3-occupancy\nissued: "{fingerprint(SECRET)}"\nanswers:\n' in answers
     # the blank file is a valid submission with every part missing
     res = run("grade", course / "assignment.yaml", out / "answers.yaml", "--json", "-")
     assert res.exit_code == 1

@@ -30,5 +30,7 @@ def catalog(
     if out is None:
         typer.echo(text, nl=False)
         return
-    out.write_text(text, encoding="utf-8")
+    from psyq.fsio import write_atomic
+
+    write_atomic(out, text)
     typer.echo(f"psyq catalog: wrote {out}", err=True)

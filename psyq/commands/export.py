@@ -128,8 +128,10 @@ def export(
         sys.stdout.buffer.write(results[0][1])
         sys.stdout.flush()
         return
+    from psyq.fsio import write_atomic
+
     for path, data in results:
-        C.write_bytes(path, data)
+        write_atomic(path, data)  # temp file in the same folder + fsync + rename
         err.print(f"psyq: wrote {path} ({_size(len(data))})", markup=False, highlight=False)
 
 

@@ -16,6 +16,7 @@ import typer
 from psyq.commands._common import console, dump_json, handle_errors, templates_option
 from psyq.errors import ExitCode, InputError
 
+MAX_IGNORED_SHOWN = 20
 SECRET_HELP = "Environment variable that holds the course secret (never a file in a student's repo)."
 
 homework = typer.Typer(
@@ -61,23 +62,23 @@ def _check_format(fmt: str) -> None:
 
 
 def _emit_document(compiled, student: str, instances: list, fmt: str, folder: Path | None, *,
-                   key: bool) -> None:
+                   key: bool, root: Path | None = None, fingerprint: str = "none") -> None:
     """pdf/html via psyq.export: to FOLDER/sheet.pdf (key.pdf …), or stdout when folder is None."""
     from psyq.homework.sheets import render_document
 
-    data = render_document(compiled, student, instances, fmt, key=key)
+    data = render_document(compiled, student, instances, fmt, key=key, fingerprint=fingerprint)
     if folder is None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
         return
-    path = folder / f"{'key' if key else 'sheet'}.{fmt}"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data)
+    _write(folder / f"{'key' if key else 'sheet'}.{fmt}", data, root=root)
 
 
-def _write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+def _write(path: Path, data: str | bytes, *, root: Path | None = None) -> None:
+    """Atomically (temp file + rename); with ``root``, never through a symlink leading out of it."""
+    from psyq.fsio import write_atomic
+
+    write_atomic(path, data, root=root)
 
 
 @homework.command("sheet")
@@ -100,40 +101,43 @@ def sheet(
     Example:  psyq homework sheet hw3.yaml --roster roster.csv --out sheets/
     """
     from psyq.homework.grading import variants
+    from psyq.homework.seeds import fingerprint
     from psyq.homework.sheets import answers_template, dumps, sheet_json, sheet_markdown
 
     _check_format(fmt)
     compiled = _compiled(assignment, templates)
     ids, per_folder = _students(student, roster)
     secret = _secret(secret_env)
+    fp = fingerprint(secret)
     by_student = variants(compiled, secret, ids)
     if out == "-":
         if fmt == "json":
-            docs = [sheet_json(compiled, s, by_student[s]) for s in ids]
+            docs = [sheet_json(compiled, s, by_student[s], fingerprint=fp) for s in ids]
             sys.stdout.write(dumps(docs[0] if len(docs) == 1 else docs))
             return
         for s in ids:
             if fmt in ("pdf", "html"):
-                _emit_document(compiled, s, by_student[s], fmt, None, key=False)
+                _emit_document(compiled, s, by_student[s], fmt, None, key=False, fingerprint=fp)
                 continue
-            sys.stdout.write(sheet_markdown(compiled, s, by_student[s]) + "\n")
-            sys.stdout.write("```yaml\n" + answers_template(compiled, s, by_student[s]) + "```\n")
+            sys.stdout.write(sheet_markdown(compiled, s, by_student[s], fingerprint=fp) + "\n")
+            sys.stdout.write("```yaml\n" + answers_template(compiled, s, by_student[s], fingerprint=fp) + "```\n")
         return
     base = Path(out)
     kept = 0
     for s in ids:
         folder = base / s if per_folder else base
         if fmt in ("pdf", "html"):
-            _emit_document(compiled, s, by_student[s], fmt, folder, key=False)
+            _emit_document(compiled, s, by_student[s], fmt, folder, key=False, root=base, fingerprint=fp)
         elif fmt == "json":
-            _write(folder / "sheet.json", dumps(sheet_json(compiled, s, by_student[s])))
+            _write(folder / "sheet.json", dumps(sheet_json(compiled, s, by_student[s], fingerprint=fp)),
+                   root=base)
         else:
-            _write(folder / "sheet.md", sheet_markdown(compiled, s, by_student[s]))
+            _write(folder / "sheet.md", sheet_markdown(compiled, s, by_student[s], fingerprint=fp), root=base)
         answers = folder / "answers.yaml"
-        if answers.exists() and not force:
+        if os.path.lexists(answers) and not force:
             kept += 1
         else:
-            _write(answers, answers_template(compiled, s, by_student[s]))
+            _write(answers, answers_template(compiled, s, by_student[s], fingerprint=fp), root=base)
     where = f"{base}/<id>/" if per_folder else f"{base}/"
     typer.echo(f"wrote {len(ids)} sheet{'s' if len(ids) != 1 else ''} ({fmt}) and answers.yaml to {where}",
                err=True)
@@ -179,11 +183,12 @@ def key(
     for s in ids:
         folder = base / s if per_folder else base
         if fmt in ("pdf", "html"):
-            _emit_document(compiled, s, by_student[s], fmt, folder, key=True)
+            _emit_document(compiled, s, by_student[s], fmt, folder, key=True, root=base)
         elif fmt == "json":
-            _write(folder / "key.json", dumps(key_json(compiled, s, by_student[s])))
+            _write(folder / "key.json", dumps(key_json(compiled, s, by_student[s])), root=base)
         else:
-            _write(folder / "key.md", key_markdown(compiled, s, by_student[s], secret_set=secret is not None))
+            _write(folder / "key.md", key_markdown(compiled, s, by_student[s], secret_set=secret is not None),
+                   root=base)
     typer.echo(f"wrote {len(ids)} key{'s' if len(ids) != 1 else ''} ({fmt}) to {base}/", err=True)
 
 
@@ -228,21 +233,18 @@ def grade(
     mark = pass_mark if pass_mark is not None else (compiled.assignment.pass_mark
                                                     if compiled.assignment.pass_mark is not None
                                                     else DEFAULT_PASS_MARK)
-    files: list[Path] = []
-    for s in submissions:
-        found = locate(s)
-        if not found:
-            raise InputError(f"no answers.yaml under {s}")
-        files.extend(found)
-    expected = None
+    found = locate(submissions, student_from_folder=student_from_folder)
+    files: list = list(found.files)
+    if not files and not found.refused:
+        raise InputError("no answers.yaml under " + ", ".join(map(str, submissions)),
+                         hint="with --student-from-folder: SUBMISSIONS/ID/answers.yaml, one folder per student")
     if student is not None:
         if len(files) != 1:
             raise InputError("--student names the student of one submission; for many use --student-from-folder")
         sid = check_student_id(student, key="--student")
-        expected = lambda path: sid
-    elif student_from_folder:
-        expected = _folder_student
-    roster_ids = {s.id for s in load_roster(roster)} if roster is not None else None
+        files = [(files[0][0], sid)]
+    roster_list = load_roster(roster) if roster is not None else None
+    roster_ids = {s.id for s in roster_list} if roster_list is not None else None
     secret = _secret(secret_env, quiet=quiet)
     err = console(stderr=True)
     if err.is_terminal and not quiet and len(files) > 1:
@@ -250,12 +252,24 @@ def grade(
         from rich.progress import Progress
 
         with Progress(transient=True, console=err) as bar:
-            task = bar.add_task("grading", total=2 * len(files))
-            results = grade_files(compiled, files, secret, pass_mark=mark, expected_student=expected,
-                                  roster=roster_ids, progress=lambda: bar.advance(task))
+            task = bar.add_task("grading", total=2 * len(files) + len(found.refused))
+            results = grade_files(compiled, files, secret, pass_mark=mark, roster=roster_ids,
+                                  refused=found.refused, progress=lambda: bar.advance(task))
     else:
-        results = grade_files(compiled, files, secret, pass_mark=mark, expected_student=expected,
-                              roster=roster_ids)
+        results = grade_files(compiled, files, secret, pass_mark=mark, roster=roster_ids,
+                              refused=found.refused)
+    if roster_list is not None:  # the gradebook shows names, not only ids
+        names = {s.id: s.name for s in roster_list if s.name}
+        for r in results:
+            r.name = names.get(r.student) if r.student else None
+    if found.ignored and not quiet:
+        from psyq.homework.submission import shown
+
+        shown_list = found.ignored[:MAX_IGNORED_SHOWN]
+        for why in shown_list:
+            typer.echo(f"psyq: ignored: {shown(why, 300)}", err=True)
+        if len(found.ignored) > len(shown_list):
+            typer.echo(f"psyq: ignored {len(found.ignored) - len(shown_list)} more", err=True)
 
     if json_out is not None:
         data = dump_json(outputs.grades_json(compiled, results, secret_env=secret_env,
@@ -264,6 +278,7 @@ def grade(
             sys.stdout.write(data)
         else:
             _write(Path(json_out), data)
+        # (every report below is written even when some submissions were rejected)
     if junit is not None:
         _write(junit, outputs.junit_xml(compiled, results))
     if results_json is not None:
@@ -272,6 +287,7 @@ def grade(
         line = outputs.classroom_output(results)
         target = os.environ.get("GITHUB_OUTPUT")
         if target:
+            # appended, not replaced: the runner collects every step's outputs in this one file
             with open(target, "a", encoding="utf-8") as fh:
                 fh.write(line + "\n")
         else:
@@ -289,15 +305,11 @@ def grade(
         raise typer.Exit(int(ExitCode.FAILURE))
 
 
-def _folder_student(path: Path) -> str:
-    from psyq.homework.roster import check_student_id
-
-    return check_student_id(path.resolve().parent.name, file=str(path), key="folder name")
-
-
 def _print_results(compiled, results, *, quiet: bool, to_stderr: bool) -> None:
     from rich.table import Table
     from rich.text import Text
+
+    from psyq.homework.grading import REJECTED
 
     from psyq.homework.submission import shown
 
@@ -305,7 +317,7 @@ def _print_results(compiled, results, *, quiet: bool, to_stderr: bool) -> None:
     detail = len(results) == 1 and not quiet
     for r in results:
         if r.status == "rejected":
-            out.print(Text(f"✗ not graded: {shown(r.error['text'], 400)}", style="red"), soft_wrap=True)
+            out.print(Text(f"✗ {REJECTED}: {shown(r.error['text'], 400)}", style="red"), soft_wrap=True)
             continue
         if not detail:
             continue
@@ -333,7 +345,7 @@ def _print_results(compiled, results, *, quiet: bool, to_stderr: bool) -> None:
             table.add_column(col, justify="right" if col in ("points", "score") else "left")
         for r in results:
             if r.status == "rejected":
-                table.add_row(Text(shown(r.student or "?", 40)), "—", "—", Text("unreadable", style="red"),
+                table.add_row(Text(shown(r.student or "?", 40)), "—", "—", Text(REJECTED, style="red"),
                               Text(shown(r.file, 80)))
                 continue
             table.add_row(Text(shown(r.student, 40)), f"{r.points:g}/{r.max_points:g}",
@@ -345,7 +357,7 @@ def _print_results(compiled, results, *, quiet: bool, to_stderr: bool) -> None:
     passed = sum(r.passed for r in results)
     mark = results[0].pass_mark if results else 0
     summary = (f"{len(results)} submission{'s' if len(results) != 1 else ''}: {len(graded)} graded, "
-               f"{passed} passed (pass mark {100 * mark:g} %), {len(results) - len(graded)} unreadable")
+               f"{passed} passed (pass mark {100 * mark:g} %), {len(results) - len(graded)} {REJECTED}")
     if len(graded) == 1 and len(results) == 1:
         r = graded[0]
         summary = f"{r.student}: {r.points:g}/{r.max_points:g} points ({100 * r.fraction:.0f} %), " + \

@@ -32,7 +32,17 @@ from psyq.yamlsafe import load as load_yaml
 from psyq.yamlsafe import loads as loads_yaml
 
 ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-TOP_KEYS = {"id", "title", "due", "instructions", "pass_mark", "templates", "items"}
+TOP_KEYS = {"id", "title", "due", "instructions", "pass_mark", "templates", "items", "fraction_for_percent"}
+# A value right as a fraction where a percentage is asked (0.547 for 54.7 %): full marks, half the
+# part's points, or none (the default: the feedback explains the slip either way; docs/homework.md).
+FRACTION_POLICIES = ("accept", "partial", "reject")
+DEFAULT_FRACTION_POLICY = "reject"
+# The bounds a template's own part keys have (psyq/template.py: sigfigs 1–10, 0 ≤ rtol ≤ 0.5): an
+# assignment's rule may not make every answer right (relative: 1e300) or crash a run (sigfigs: 1e10).
+RULE_SIGFIGS = (1, 10)
+RULE_DECIMALS = (0, 10)
+RULE_RELATIVE_MAX = 0.5
+RULE_ABSOLUTE_MAX = 1e12
 ITEM_KEYS = {"template", "points", "given", "tolerance", "rule", "title"}
 MAX_ITEMS = 100
 
@@ -62,6 +72,7 @@ class Assignment:
     instructions: str | None = None
     pass_mark: float | None = None
     template_dirs: tuple[str, ...] = ()
+    fraction_for_percent: str = DEFAULT_FRACTION_POLICY
 
 
 @dataclass
@@ -121,10 +132,10 @@ class CompiledAssignment:
 
 def load_assignment(path: Path | str) -> Assignment:
     path = Path(path)
-    if not path.is_file():
+    if not path.exists():
         raise TemplateError("no such assignment file", file=str(path),
                             hint="give the path of the assignment's .yaml file")
-    return build_assignment(load_yaml(path), file=str(path))
+    return build_assignment(load_yaml(path), file=str(path))  # a regular file only, bounded
 
 
 def loads_assignment(text: str, file: str = "<assignment>") -> Assignment:
@@ -179,6 +190,10 @@ def build_assignment(data: Any, *, file: str) -> Assignment:
     pass_mark = None
     if "pass_mark" in data:
         pass_mark = _number(file, data, "pass_mark", "", lo=0.0, hi=1.0)
+    policy = data.get("fraction_for_percent", DEFAULT_FRACTION_POLICY)
+    if policy not in FRACTION_POLICIES:
+        raise _err(file, "fraction_for_percent must be accept, partial or reject", data, "fraction_for_percent",
+                   hint=f"the default is {DEFAULT_FRACTION_POLICY}: a fraction for a percentage scores 0, explained")
     dirs: list[str] = []
     if "templates" in data:
         seq = data["templates"]
@@ -203,7 +218,7 @@ def build_assignment(data: Any, *, file: str) -> Assignment:
     return Assignment(id=aid, title=title.strip(), items=tuple(items), path=file,
                       due=None if due is None else str(due),
                       instructions=instructions.strip() if instructions else None,
-                      pass_mark=pass_mark, template_dirs=tuple(dirs))
+                      pass_mark=pass_mark, template_dirs=tuple(dirs), fraction_for_percent=policy)
 
 
 def _item(file: str, seq: list, i: int) -> Item:
@@ -261,10 +276,38 @@ def _item(file: str, seq: list, i: int) -> Item:
         from psyq.template import parse_rule
 
         rule = parse_rule(spec["rule"], spec, "rule", file=file, path=path)
+        _check_rule_bounds(file, spec, path, rule)
         if "tolerance" in spec:
             raise _err(file, "give tolerance or rule, not both", spec, "rule", path)
     return Item(index=i + 1, template_id=tid.strip(), points=points, given=given, rtol=rtol,
                 atol=atol, title=title, line=line_of(seq, i) or 0, rule=rule)
+
+
+def _check_rule_bounds(file: str, spec: Any, path: str, rule: Any) -> None:
+    """The template limits, for a rule written in an assignment."""
+    if rule is None:
+        return
+    node = spec["rule"]
+    where = f"{path}.rule"
+    kind, n, m = rule.kind, rule.n, rule.m
+    if kind in ("sigfigs", "strict_sigfigs"):
+        lo, hi = RULE_SIGFIGS
+        values = [n] + ([m] if m is not None else [])
+        if not all(float(v).is_integer() and lo <= v <= hi for v in values):
+            raise _err(file, f"{kind} must be a whole number from {lo} to {hi}", node, kind, where)
+        if m is not None and m < n:
+            raise _err(file, f"{kind} range [n, m] needs n ≤ m", node, kind, where)
+    elif kind == "decimals":
+        lo, hi = RULE_DECIMALS
+        if not (float(n).is_integer() and lo <= n <= hi):
+            raise _err(file, f"decimals must be a whole number from {lo} to {hi}", node, kind, where)
+    elif kind == "relative":
+        if not 0 < n <= RULE_RELATIVE_MAX:
+            raise _err(file, f"relative must be > 0 and ≤ {RULE_RELATIVE_MAX:g} (a fraction: 0.02 is 2 %)",
+                       node, kind, where)
+    elif kind == "absolute":
+        if not 0 < n <= RULE_ABSOLUTE_MAX:
+            raise _err(file, f"absolute must be > 0 and ≤ {RULE_ABSOLUTE_MAX:g}", node, kind, where)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from psyq.errors import TemplateError
 from psyq.homework.assignment import CompiledAssignment, CompiledPart
 from psyq.homework.seeds import item_seed
 from psyq.homework.submission import (
@@ -24,7 +25,10 @@ from psyq.homework.submission import (
 )
 
 MISSING = "missing"
+REJECTED = "rejected"  # a submission not graded as a whole: the same word in tables, JSON and JUnit
 DEFAULT_PASS_MARK = 0.5
+PARTIAL_CREDIT = 0.5  # fraction_for_percent: partial gives half the part's points
+DIFFERENT_SECRET = "issued with a different secret"
 
 
 @dataclass
@@ -57,7 +61,8 @@ class PartResult:
     def to_json(self, reveal: bool = False) -> dict:
         data = {
             "id": self.id, "item": self.item, "template": self.template,
-            "template_part": self.template_part, "seed": self.seed, "instance": self.instance,
+            # a string: 63-bit seeds lose precision as JavaScript numbers (53 bits)
+            "template_part": self.template_part, "seed": str(self.seed), "instance": self.instance,
             "prompt": self.prompt, "unit": self.unit, "status": self.status, "correct": self.correct,
             "points": _round(self.points), "max_points": _round(self.max_points),
             "answer": self.answer, "line": self.line, "notes": list(self.notes),
@@ -75,12 +80,13 @@ class SubmissionResult:
     file: str
     student: str | None
     assignment: str
-    status: str  # graded | rejected
+    status: str  # graded | rejected (REJECTED)
     max_points: float
     pass_mark: float
     parts: list[PartResult] = field(default_factory=list)
     warnings: list[Notice] = field(default_factory=list)
     error: dict | None = None
+    name: str | None = None  # the roster's name for the student (psyq grade --roster)
 
     @property
     def points(self) -> float:
@@ -96,7 +102,7 @@ class SubmissionResult:
 
     def to_json(self, reveal: bool = False) -> dict:
         return {
-            "file": self.file, "student": self.student, "assignment": self.assignment,
+            "file": self.file, "student": self.student, "name": self.name, "assignment": self.assignment,
             "status": self.status, "points": _round(self.points), "max_points": _round(self.max_points),
             "score": _round(self.fraction), "pass_mark": self.pass_mark, "passed": self.passed,
             "error": self.error, "warnings": [w.to_json() for w in self.warnings],
@@ -150,9 +156,25 @@ def part_instance(instances: list, part: CompiledPart):
 # ------------------------------------------------------------------------------------------------
 # Grading
 
+def _fraction_for_percent(policy: str, v, pr: PartResult, cp: CompiledPart) -> None:
+    """The assignment's fraction_for_percent policy, for a value right as a fraction of a % part."""
+    if policy == "reject" or v.misconception is not None or "SLIP:fraction_for_percent" not in v.notes:
+        return
+    if policy == "accept":
+        pr.status, pr.points = "correct", cp.points
+        pr.feedback = (f"Accepted as {100 * v.value:.4g} % (this assignment accepts a fraction for a "
+                       f"percentage); {v.feedback}")
+    elif policy == "partial":
+        pr.points = cp.points * PARTIAL_CREDIT
+        pr.feedback = (f"{v.feedback} Half credit: this assignment gives partial credit for a "
+                       "fraction written for a percentage.")
+
+
 def grade_submission(compiled: CompiledAssignment, submission: Submission, instances: list, *,
                      pass_mark: float = DEFAULT_PASS_MARK) -> SubmissionResult:
     from psyq.grading import grade
+
+    policy = compiled.assignment.fraction_for_percent
 
     result = SubmissionResult(submission.file, submission.student, compiled.id, "graded",
                               compiled.max_points, pass_mark, warnings=list(submission.warnings))
@@ -180,45 +202,98 @@ def grade_submission(compiled: CompiledAssignment, submission: Submission, insta
                 pr.status, pr.notes, pr.feedback = v.status, list(v.notes), v.feedback
                 pr.points = cp.points * v.score
                 pr.value, pr.unit_written, pr.misconception = v.value, v.unit_written, v.misconception
+                if p.unit == "%" and v.value is not None:
+                    _fraction_for_percent(policy, v, pr, cp)
         result.parts.append(pr)
     return result
 
 
 def rejected(compiled: CompiledAssignment, file: str, exc: SubmissionError, *,
              pass_mark: float = DEFAULT_PASS_MARK, student: str | None = None) -> SubmissionResult:
-    return SubmissionResult(file, student, compiled.id, "rejected", compiled.max_points, pass_mark,
-                            error=error_json(exc))
+    from psyq.fsio import display
+
+    return SubmissionResult(display(file), None if student is None else display(student), compiled.id,
+                            REJECTED, compiled.max_points, pass_mark, error=error_json(exc))
 
 
-def grade_files(compiled: CompiledAssignment, files: Iterable[Path | str], secret: str | None, *,
+def _load_one(compiled: CompiledAssignment, path: Path, expected: str | None, roster: set[str] | None,
+              pass_mark: float) -> Submission | SubmissionResult:
+    """One student's file, isolated: whatever is wrong with it rejects it alone, in one line."""
+    from psyq.fsio import display
+
+    file = display(path)
+    try:
+        if expected is not None:
+            from psyq.homework.roster import check_student_id
+
+            try:
+                expected = check_student_id(expected, file=file, key="folder name")
+            except TemplateError as exc:
+                raise SubmissionError(exc.message, file=file, key="folder name", hint=exc.hint) from None
+        return load_submission(path, compiled.part_ids, compiled.id, expected_student=expected, roster=roster)
+    except SubmissionError as exc:
+        return rejected(compiled, file, exc, pass_mark=pass_mark, student=expected)
+    except (RecursionError, MemoryError, ValueError, OSError, UnicodeError, TemplateError) as exc:
+        # a hostile file psyq's checks did not foresee: reject it, keep grading the class
+        why = SubmissionError(f"cannot be read ({type(exc).__name__})", file=file,
+                              hint="save answers.yaml again from the blank one on your sheet")
+        return rejected(compiled, file, why, pass_mark=pass_mark, student=expected)
+
+
+def grade_files(compiled: CompiledAssignment, files: Iterable[Path | str | tuple], secret: str | None, *,
                 pass_mark: float = DEFAULT_PASS_MARK,
                 expected_student: Callable[[Path], str | None] | None = None,
                 roster: set[str] | None = None,
+                refused: Iterable[tuple[str, str | None, str]] = (),
                 progress: Callable[[], None] | None = None) -> list[SubmissionResult]:
     """Read, check and grade answer files; results come back in the order of ``files``.
 
+    ``files`` holds paths, or (path, student id from the layout) pairs; ``refused`` holds
+    (file, student, reason) for submissions refused before reading (psyq.homework.submission.locate).
     ``progress`` is called once per file read and once per submission graded (2 × files in all).
     """
     loaded: list[Submission | SubmissionResult] = []
     for f in files:
-        path = Path(f)
-        expected = expected_student(path) if expected_student else None
-        try:
-            loaded.append(load_submission(path, compiled.part_ids, compiled.id,
-                                          expected_student=expected, roster=roster))
-        except SubmissionError as exc:
-            loaded.append(rejected(compiled, str(path), exc, pass_mark=pass_mark, student=expected))
+        path, expected = (Path(f[0]), f[1]) if isinstance(f, tuple) else (Path(f), None)
+        if expected is None and expected_student:
+            expected = expected_student(path)
+        loaded.append(_load_one(compiled, path, expected, roster, pass_mark))
         if progress:
             progress()
+    for file, student, reason in refused:
+        loaded.append(rejected(compiled, file, SubmissionError(reason, file=file), pass_mark=pass_mark,
+                               student=student))
     return grade_loaded(compiled, loaded, secret, pass_mark=pass_mark, progress=progress)
 
 
 def grade_loaded(compiled: CompiledAssignment, loaded: Sequence[Submission | SubmissionResult],
                  secret: str | None, *, pass_mark: float = DEFAULT_PASS_MARK,
                  progress: Callable[[], None] | None = None) -> list[SubmissionResult]:
+    from psyq.homework.seeds import fingerprint
+
+    issued = fingerprint(secret)
+    loaded = list(loaded)
+    # Two files naming one student: both refused (never one silently replacing the other).
+    count: dict[str, list[str]] = {}
+    for s in loaded:
+        if isinstance(s, Submission):
+            count.setdefault(s.student, []).append(s.file)
+    for i, s in enumerate(loaded):
+        if not isinstance(s, Submission):
+            continue
+        if len(count[s.student]) > 1:
+            names = " and ".join(count[s.student][:3])
+            loaded[i] = rejected(compiled, s.file, SubmissionError(
+                f"more than one answers file for student '{s.student}' ({names})", file=s.file,
+                hint="keep one"), pass_mark=pass_mark, student=s.student)
+        elif s.issued is not None and s.issued != issued:
+            loaded[i] = rejected(compiled, s.file, SubmissionError(
+                f"{DIFFERENT_SECRET} (answers.yaml says issued: {s.issued}; this run's secret is "
+                f"{issued})", file=s.file, key="issued",
+                hint="grade with the secret the sheets were issued with: is the secret variable set?"),
+                pass_mark=pass_mark, student=s.student)
     subs = [s for s in loaded if isinstance(s, Submission)]
     by_student = variants(compiled, secret, [s.student for s in subs])
-    seen: dict[str, str] = {}
     out: list[SubmissionResult] = []
     for s in loaded:
         if progress:
@@ -226,9 +301,5 @@ def grade_loaded(compiled: CompiledAssignment, loaded: Sequence[Submission | Sub
         if isinstance(s, SubmissionResult):
             out.append(s)
             continue
-        r = grade_submission(compiled, s, by_student[s.student], pass_mark=pass_mark)
-        if s.student in seen:
-            r.warnings.append(Notice(f"student '{s.student}' also submitted {seen[s.student]}"))
-        seen.setdefault(s.student, s.file)
-        out.append(r)
+        out.append(grade_submission(compiled, s, by_student[s.student], pass_mark=pass_mark))
     return out

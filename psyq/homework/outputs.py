@@ -78,7 +78,7 @@ def junit_xml(compiled: CompiledAssignment, results: Sequence[SubmissionResult])
                                  name=_unique(used, classname, f"answers file ({student})"), file=_xml_text(r.file),
                                  time="0")
             err = ET.SubElement(case, "error", message=_xml_text(shown(r.error["text"], 500)),
-                                type="unreadable")
+                                type="rejected")  # the same word as the table and the JSON
             err.text = _xml_text(shown(r.error["text"], 2000))
             s_tests, s_err = 1, 1
         for p in r.parts:

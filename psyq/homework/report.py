@@ -32,6 +32,9 @@ from pathlib import Path
 from psyq.errors import InputError, PsyqError
 
 MAX_GRADES_BYTES = 200_000_000
+# Below this many graded students, item statistics swing with one student's answers: a common rule
+# of thumb in classical item analysis is to read difficulty and discrimination only from about 30.
+SMALL_N = 30
 
 
 @dataclass
@@ -42,27 +45,125 @@ class Grades:
     replaced: int = 0
 
 
+class _Malformed(Exception):
+    def __init__(self, where: str, what: str):
+        super().__init__(f"{where} {what}")
+        self.where, self.what = where, what
+
+
+def _number(x, where: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, (int, float)) or not math.isfinite(x) or abs(x) > 1e12:
+        raise _Malformed(where, "must be a finite number")
+    return float(x)
+
+
+def _text(x, where: str, *, optional: bool = False) -> str | None:
+    if x is None and optional:
+        return None
+    if not isinstance(x, str) or len(x) > 10_000:
+        raise _Malformed(where, "must be text")
+    return x
+
+
+def _obj(x, where: str) -> dict:
+    if not isinstance(x, dict):
+        raise _Malformed(where, "must be an object")
+    return x
+
+
+def _list(x, where: str, limit: int = 1_000_000) -> list:
+    if not isinstance(x, list) or len(x) > limit:
+        raise _Malformed(where, "must be a list")
+    return x
+
+
+def check_grades(data) -> None:
+    """Everything the report reads, with the type it reads it as; the first problem is raised
+    as :class:`_Malformed` naming its place (``submissions[3].parts[0].points``)."""
+    data = _obj(data, "the file")
+    a = _obj(data.get("assignment"), "assignment")
+    _text(a.get("id"), "assignment.id")
+    _text(a.get("title"), "assignment.title", optional=True)
+    _number(a.get("max_points"), "assignment.max_points")
+    for i, item in enumerate(_list(a.get("items"), "assignment.items", 1000)):
+        w = f"assignment.items[{i}]"
+        _obj(item, w)
+        if isinstance(item.get("index"), bool) or not isinstance(item.get("index"), int):
+            raise _Malformed(f"{w}.index", "must be a whole number")
+        _text(item.get("template"), f"{w}.template")
+        _text(item.get("title"), f"{w}.title", optional=True)
+        _number(item.get("points"), f"{w}.points")
+        for j, part in enumerate(_list(item.get("parts"), f"{w}.parts", 1000)):
+            _text(_obj(part, f"{w}.parts[{j}]").get("id"), f"{w}.parts[{j}].id")
+    for i, sub in enumerate(_list(data.get("submissions", []), "submissions")):
+        w = f"submissions[{i}]"
+        _obj(sub, w)
+        status = _text(sub.get("status"), f"{w}.status")
+        _text(sub.get("file"), f"{w}.file", optional=True)
+        _text(sub.get("name"), f"{w}.name", optional=True)
+        if status != "graded":
+            _text(sub.get("student"), f"{w}.student", optional=True)
+            if sub.get("error") is not None:
+                _text(_obj(sub["error"], f"{w}.error").get("text"), f"{w}.error.text", optional=True)
+            continue
+        _text(sub.get("student"), f"{w}.student")
+        _number(sub.get("points"), f"{w}.points")
+        for j, part in enumerate(_list(sub.get("parts"), f"{w}.parts", 1000)):
+            pw = f"{w}.parts[{j}]"
+            _obj(part, pw)
+            _text(part.get("id"), f"{pw}.id")
+            _text(part.get("status"), f"{pw}.status")
+            _number(part.get("points"), f"{pw}.points")
+            _number(part.get("max_points"), f"{pw}.max_points")
+            for k, note in enumerate(_list(part.get("notes", []), f"{pw}.notes", 1000)):
+                _text(note, f"{pw}.notes[{k}]")
+
+
+def _read_grades(path: Path):
+    from psyq.fsio import FileError, read_regular
+
+    try:
+        raw = read_regular(path, MAX_GRADES_BYTES, what="grades file")
+    except FileError as exc:
+        raise PsyqError(exc.message, where=exc.file, hint=exc.hint) from None
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise PsyqError(f"not UTF-8 text (byte {exc.start})", where=str(path),
+                        hint="give the file written by psyq grade --json") from None
+    except RecursionError:
+        raise PsyqError("not a psyq grades file: nested too deeply", where=str(path)) from None
+    except ValueError as exc:
+        raise PsyqError(f"not JSON: {' '.join(str(exc).split())}", where=str(path),
+                        hint="give the file written by psyq grade --json") from None
+
+
 def load_grades(paths: Sequence[Path | str]) -> Grades:
+    """Read grades files; a malformed one is a one-line error naming the file and the place.
+
+    A student graded in two files: the later file wins (a re-run after a late submission) and the
+    report says how many were replaced.  Rejected entries are kept per file, never replacing a grade.
+    """
     assignment = None
     by_key: dict[str, dict] = {}
     replaced = 0
     for path in paths:
         path = Path(path)
-        try:
-            if path.stat().st_size > MAX_GRADES_BYTES:
-                raise PsyqError("file is too large", where=str(path))
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except OSError as exc:
-            raise PsyqError(f"cannot read grades: {exc.strerror}", where=str(path)) from None
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise PsyqError(f"not JSON: {exc}", where=str(path),
-                            hint="give the file written by psyq grade --json") from None
+        data = _read_grades(path)
         if not isinstance(data, dict) or data.get("format") != "psyq-grades":
             raise PsyqError("not a psyq grades file", where=str(path),
                             hint="give the file written by psyq grade --json")
-        if data.get("version", 0) > 1:
-            raise PsyqError(f"grades format version {data.get('version')} is newer than this psyq",
+        version = data.get("version", 0)
+        if isinstance(version, bool) or not isinstance(version, (int, float)):
+            raise PsyqError("malformed grades file: version must be a number", where=str(path))
+        if version > 1:
+            raise PsyqError(f"grades format version {version} is newer than this psyq",
                             where=str(path), hint="upgrade psyq")
+        try:
+            check_grades(data)
+        except _Malformed as exc:
+            raise PsyqError(f"malformed grades file: {exc.where} {exc.what}", where=str(path),
+                            hint="give the file written by psyq grade --json, unedited") from None
         a = data["assignment"]
         if assignment is None:
             assignment = a
@@ -70,7 +171,8 @@ def load_grades(paths: Sequence[Path | str]) -> Grades:
             raise PsyqError(f"grades for assignment '{a['id']}' mixed with '{assignment['id']}'",
                             where=str(path), hint="report on one assignment at a time")
         for i, s in enumerate(data.get("submissions", [])):
-            key = s.get("student") or f"{path}#{i}"
+            graded = s.get("status") == "graded"
+            key = s["student"] if graded else f"{path}#{i}"
             if key in by_key:
                 replaced += 1
             by_key[key] = s
@@ -112,6 +214,7 @@ class ClassStats:
     n_graded: int
     n_rejected: int
     scores: list[tuple[str, float, float]]  # (student, points, fraction), graded only
+    names: dict[str, str]  # student id -> roster name, where psyq grade --roster gave one
     rejected: list[tuple[str, str]]  # (student or file, reason)
     histogram: list[int]  # ten bins: [0,10) … [90,100]
     mean: float | None
@@ -122,9 +225,19 @@ class ClassStats:
     reteach: tuple[int, str, str, int] | None = None  # (item, part, misconception, count)
     replaced: int = 0
 
+    @property
+    def small_n(self) -> bool:
+        return self.n_graded < SMALL_N
+
+    def small_n_note(self) -> str:
+        return (f"Only {self.n_graded} graded student{'s' if self.n_graded != 1 else ''}: difficulty and "
+                f"discrimination are rough below about {SMALL_N} (one student moves them a lot); read them "
+                "as hints, not measurements.") if self.small_n else ""
+
     def to_json(self) -> dict:
         return {
-            "format": "psyq-class-report", "version": 1,
+            "format": "psyq-class-report", "version": 1, "small_n": self.small_n,
+            "note": self.small_n_note() or None,
             "assignment": {k: self.assignment.get(k) for k in ("id", "title", "due", "max_points")},
             "graded": self.n_graded, "rejected": self.n_rejected, "passed": self.passed,
             "score": {"mean": _r(self.mean), "median": _r(self.median), "sd": _r(self.sd),
@@ -133,8 +246,9 @@ class ClassStats:
             "items": [it.to_json() for it in self.items],
             "reteach": None if self.reteach is None else dict(zip(("item", "part", "misconception", "count"),
                                                                   self.reteach)),
-            "students": [{"student": s, "points": _r(p), "score": _r(f)} for s, p, f in self.scores],
-            "unreadable": [{"student": s, "reason": why} for s, why in self.rejected],
+            "students": [{"student": s, "name": self.names.get(s), "points": _r(p), "score": _r(f)}
+                         for s, p, f in self.scores],
+            "rejected_submissions": [{"student": s, "reason": why} for s, why in self.rejected],
         }
 
 
@@ -157,7 +271,7 @@ def _pearson(xs: list[float], ys: list[float]) -> float | None:
 def class_stats(grades: Grades, *, top: int = 3) -> ClassStats:
     a = grades.assignment
     graded = [s for s in grades.submissions if s.get("status") == "graded"]
-    rejected = [(s.get("student") or s.get("file", "?"), (s.get("error") or {}).get("text", "unreadable"))
+    rejected = [(s.get("student") or s.get("file") or "?", (s.get("error") or {}).get("text") or "rejected")
                 for s in grades.submissions if s.get("status") != "graded"]
     max_points = float(a.get("max_points") or 0) or 1.0
     scores = sorted(((s["student"], float(s["points"]), float(s["points"]) / max_points) for s in graded),
@@ -173,7 +287,8 @@ def class_stats(grades: Grades, *, top: int = 3) -> ClassStats:
         mid = len(srt) // 2
         median = srt[mid] if len(srt) % 2 else (srt[mid - 1] + srt[mid]) / 2
     sd = math.sqrt(sum((f - mean) ** 2 for f in fracs) / (len(fracs) - 1)) if len(fracs) > 1 else None
-    stats = ClassStats(a, len(graded), len(rejected), scores, rejected, hist, mean, median, sd,
+    names = {s["student"]: s["name"] for s in graded if s.get("name")}
+    stats = ClassStats(a, len(graded), len(rejected), scores, names, rejected, hist, mean, median, sd,
                        sum(bool(s.get("passed")) for s in graded), replaced=grades.replaced)
 
     totals = {s["student"]: float(s["points"]) for s in graded}
@@ -252,8 +367,10 @@ def _reteach_sentence(st: ClassStats) -> str:
 def to_markdown(st: ClassStats) -> str:
     a = st.assignment
     out = [f"# Class report: {_md(a.get('title', a['id']))}", "",
-           (f"Assignment `{a['id']}` · {st.n_graded} graded · {st.n_rejected} unreadable · "
+           (f"Assignment `{a['id']}` · {st.n_graded} graded · {st.n_rejected} rejected · "
            f"{st.passed} passed"), ""]
+    if st.small_n:
+        out += [f"> {st.small_n_note()}", ""]
     out += ["## Scores", "",
             f"Mean {_pct(st.mean)} · median {_pct(st.median)} · SD {_pct(st.sd)}", "",
             "| score | students |", "|---|---:|"]
@@ -275,7 +392,7 @@ def to_markdown(st: ClassStats) -> str:
                    + ("; ".join(f"`{n}` in {p}: {c}" for p, n, c in it.misconceptions) or "none matched")
                    + ("" if not it.slips else " · slips: " + "; ".join(f"`{n}` in {p}: {c}" for p, n, c in it.slips)))
     if st.rejected:
-        out += ["", "## Unreadable submissions", ""]
+        out += ["", "## Rejected submissions", ""]
         out += [f"- {_md(s)}: {_md(why)}" for s, why in st.rejected]
     if st.replaced:
         out += ["", f"{st.replaced} earlier submission(s) replaced by a later one of the same student."]
@@ -294,7 +411,7 @@ def to_gradebook_csv(st: ClassStats) -> str:
     w.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section",
                 _csv_cell(f"{a.get('title', a['id'])} ({a['id']})")])
     for student, points, _ in st.scores:
-        w.writerow([_csv_cell(student), "", "", _csv_cell(student), "", f"{points:g}"])
+        w.writerow([_csv_cell(st.names.get(student, student)), "", "", _csv_cell(student), "", f"{points:g}"])
     return buf.getvalue()
 
 
@@ -365,8 +482,9 @@ table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:.25rem .5r
 .lead{{font-size:1.1rem;background:#fff6d6;padding:.5rem 1rem}}</style></head>
 <body>
 <h1>Class report: {e(a.get('title', a['id']))}</h1>
-<p>Assignment <code>{e(a['id'])}</code> · {st.n_graded} graded · {st.n_rejected} unreadable · {st.passed} passed ·
+<p>Assignment <code>{e(a['id'])}</code> · {st.n_graded} graded · {st.n_rejected} rejected · {st.passed} passed ·
 mean {_pct(st.mean)} · median {_pct(st.median)} · SD {_pct(st.sd)}</p>
+{f'<p class="note">{e(st.small_n_note())}</p>' if st.small_n else ""}
 <p class="lead">{reteach}</p>
 <h2>Score distribution</h2>
 <figure>{hist_svg}</figure>
@@ -377,6 +495,6 @@ mean {_pct(st.mean)} · median {_pct(st.median)} · SD {_pct(st.sd)}</p>
 <tbody>
 {rows}
 </tbody></table>
-{"<h2>Unreadable submissions</h2><ul>" + rejected + "</ul>" if rejected else ""}
+{"<h2>Rejected submissions</h2><ul>" + rejected + "</ul>" if rejected else ""}
 </body></html>
 """

@@ -38,14 +38,14 @@ def check_student_id(student_id: str, *, file: str | None = None, line: int | No
 
 
 def load_roster(path: Path | str) -> list[Student]:
+    from psyq.fsio import FileError, read_regular
+
     path = Path(path)
     file = str(path)
-    try:
-        if path.stat().st_size > MAX_ROSTER_BYTES:
-            raise TemplateError("roster is too large", file=file)
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise TemplateError(f"cannot read roster: {exc.strerror}", file=file) from None
+    try:  # a regular file only (no FIFO or device), bounded
+        raw = read_regular(path, MAX_ROSTER_BYTES, what="roster")
+    except FileError as exc:
+        raise TemplateError(exc.message, file=exc.file, hint=exc.hint) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

@@ -53,15 +53,47 @@ def item_seed(secret: str | bytes | None, assignment_id: str, student_id: str, i
     return int.from_bytes(digest[:8], "big") >> 1
 
 
+MIN_SECRET_BYTES = 16  # 128 bits: out of reach of a search over students' guesses
+MAKE_SECRET = 'python -c "import secrets; print(secrets.token_hex(16))"'
+FINGERPRINT_MESSAGE = b"psyq secret fingerprint v1"
+
+
 def secret_from_env(var: str = DEFAULT_SECRET_ENV, environ=None) -> str | None:
-    """The secret held in environment variable ``var``; None when unset or empty."""
+    """The secret held in environment variable ``var``; None when unset or empty.
+
+    One trailing newline is removed (``PSYQ_SECRET=$(cat secret.txt)`` keeps none, a secrets store
+    pasted with Enter keeps one): without this the same course secret would give other variants.
+    A secret shorter than :data:`MIN_SECRET_BYTES` is refused.  ``var`` is never echoed unless it
+    is a valid name: a value passed by mistake (``--secret-env "$PSYQ_SECRET"``) stays out of logs.
+    """
     from psyq.errors import InputError
 
     if not ENV_NAME.match(var or ""):
-        raise InputError(f"--secret-env '{var}' is not an environment variable name",
-                         hint="e.g. --secret-env PSYQ_SECRET")
+        raise InputError("--secret-env takes the NAME of an environment variable (not its value)",
+                         hint="e.g. --secret-env PSYQ_SECRET; the value given is not shown")
     value = (environ if environ is not None else os.environ).get(var, "")
-    return value if value.strip() else None
+    if value.endswith("\r\n"):
+        value = value[:-2]
+    elif value.endswith("\n"):
+        value = value[:-1]
+    if not value.strip():
+        return None
+    if len(value.encode("utf-8", "surrogateescape")) < MIN_SECRET_BYTES:
+        raise InputError(f"${var} is shorter than {MIN_SECRET_BYTES} bytes: too easy to guess",
+                         hint=f"make one with: {MAKE_SECRET}")
+    return value
+
+
+def fingerprint(secret: str | None) -> str:
+    """A short public tag of the secret (8 hex digits of an HMAC; the secret cannot be found from it).
+
+    It goes on every sheet and answers.yaml, so answers issued under one secret and graded under
+    another (or none) are reported as such instead of scoring 0.  ``none`` without a secret.
+    """
+    if not secret:
+        return "none"
+    return hmac.new(secret.encode("utf-8", "surrogateescape"), FINGERPRINT_MESSAGE,
+                    hashlib.sha256).hexdigest()[:8]
 
 
 def no_secret_warning(var: str) -> str:

@@ -18,6 +18,9 @@ from psyq.homework.assignment import CompiledAssignment
 
 # Fields of the instance contract that give the answer away: never on a student's sheet.
 ANSWER_FIELDS = ("answer", "accept", "misconceptions", "solution", "rule", "unattainable")
+# Fields that let anyone regenerate the variant, and so its key, without the secret
+# (psyq show TEMPLATE --seed N --key): never on a student's sheet either.
+VARIANT_FIELDS = ("seed", "instance", "id")
 
 
 def unit_phrase(unit: str) -> str:
@@ -41,13 +44,15 @@ def _md_escape(text: str) -> str:
     return re.sub(r"([\\`*_{}\[\]<>|#])", r"\\\1", text)
 
 
-def sheet_markdown(compiled: CompiledAssignment, student: str, instances: list) -> str:
+def sheet_markdown(compiled: CompiledAssignment, student: str, instances: list, *,
+                   fingerprint: str = "none") -> str:
     a = compiled.assignment
     lines = [f"# {_md_escape(a.title)}", ""]
     meta = [f"**Assignment:** {a.id}", f"**Student:** {student}"]
     if a.due:
         meta.append(f"**Due:** {a.due}")
     meta.append(f"**Points:** {compiled.max_points:g}")
+    meta.append(f"**Issued:** {fingerprint}")
     lines += [" · ".join(meta), ""]
     if a.instructions:
         lines += [a.instructions.strip(), ""]
@@ -65,14 +70,16 @@ def sheet_markdown(compiled: CompiledAssignment, student: str, instances: list) 
     return "\n".join(lines).rstrip() + "\n"
 
 
-def answers_template(compiled: CompiledAssignment, student: str, instances: list) -> str:
+def answers_template(compiled: CompiledAssignment, student: str, instances: list, *,
+                     fingerprint: str = "none") -> str:
     a = compiled.assignment
     out = [
         f"# Answers to \"{_one_line(a.title)}\" ({a.id}) for student {student}.",
         "# Write each answer in quotes after its part id, with its unit, e.g.  1a: \"80.5 %\"",
-        "# Keep the student and assignment lines as they are. Lines starting with # are comments.",
+        "# Keep the student, assignment and issued lines as they are. Lines starting with # are comments.",
         f"student: {student}",
         f"assignment: {a.id}",
+        f"issued: \"{fingerprint}\"",
         "answers:",
     ]
     for ci, inst in zip(compiled.items, instances):
@@ -116,31 +123,37 @@ def key_json(compiled: CompiledAssignment, student: str, instances: list) -> dic
     parts = {}
     for ci, inst in zip(compiled.items, instances):
         data = inst.to_json()
+        data["seed"] = str(data["seed"])  # 63-bit seeds: JavaScript numbers keep only 53 bits
         items[str(ci.index)] = data
         by_id = {p["id"]: p for p in data["parts"]}
         for cp in ci.parts:
             # the assignment's points win over the template part's own weight
             parts[cp.id] = {**by_id[cp.part_id], "item": ci.index, "template": inst.template.id,
-                            "seed": inst.seed, "instance": inst.id, "points": cp.points}
+                            "seed": str(inst.seed), "instance": inst.id, "points": cp.points}
     return {"format": "psyq-homework-key", "version": 1, "assignment": compiled.id,
             "title": compiled.assignment.title, "student": student, "max_points": compiled.max_points,
             "items": items, "parts": parts}
 
 
-def sheet_json(compiled: CompiledAssignment, student: str, instances: list) -> dict:
-    """The key without anything that gives an answer away."""
+def sheet_json(compiled: CompiledAssignment, student: str, instances: list, *,
+               fingerprint: str = "none") -> dict:
+    """The key without anything that gives an answer away or regenerates the variant (seeds, ids)."""
     data = key_json(compiled, student, instances)
     data["format"] = "psyq-homework-sheet"
     data["due"] = compiled.assignment.due
     data["instructions"] = compiled.assignment.instructions
+    data["issued"] = fingerprint
     for inst in data["items"].values():
         inst.pop("solution", None)
+        for f in VARIANT_FIELDS:
+            inst.pop(f, None)
         for p in inst["parts"]:
             for f in ANSWER_FIELDS:
                 p.pop(f, None)
     for p in data["parts"].values():
-        for f in ANSWER_FIELDS:
-            p.pop(f, None)
+        for f in (*ANSWER_FIELDS, *VARIANT_FIELDS):
+            if f != "id":
+                p.pop(f, None)
     return data
 
 
@@ -149,7 +162,7 @@ def dumps(data) -> str:
 
 
 def render_document(compiled: CompiledAssignment, student: str, instances: list, fmt: str, *,
-                    key: bool = False) -> bytes:
+                    key: bool = False, fingerprint: str = "none") -> bytes:
     """A student's sheet (or key) as PDF or HTML, through psyq's exam exporter (psyq.export):
     the student's variant is laid out as one exam version whose code is the student id."""
     import importlib
@@ -169,7 +182,7 @@ def render_document(compiled: CompiledAssignment, student: str, instances: list,
     note = ("Write your answers in answers.yaml under the part ids: the problem number followed by "
             "the part letter (1a, 2b, …), each with its unit.")
     spec_items = tuple(ExamItem(ci.template.id, ci.points) for ci in compiled.items)
-    spec = ExamSpec(title=a.title, items=spec_items, course=f"{a.id} · student {student}",
+    spec = ExamSpec(title=a.title, items=spec_items, course=f"{a.id} · student {student} · issued {fingerprint}",
                     instructions="\n\n".join(x for x in (a.instructions, note) if x),
                     date=f"due {a.due}" if a.due else "")
     problems = [Problem(ci.index, item, inst, ci.points, tuple(cp.points for cp in ci.parts))

@@ -25,6 +25,7 @@ file is executed or evaluated: answers are handed to the allow-list parser of :m
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -39,7 +40,12 @@ from psyq.yamlsafe import loads as loads_yaml
 MAX_SUBMISSION_BYTES = 256_000  # a 100-part answer file is a few kilobytes
 MAX_ANSWER_CHARS = MAX_ANSWER  # longer text is refused before it reaches the parser
 MAX_SHOWN = 60
-TOP_KEYS = ("student", "assignment", "answers")
+TOP_KEYS = ("student", "assignment", "issued", "answers")
+REQUIRED_KEYS = ("student", "assignment", "answers")
+ANSWERS_NAMES = ("answers.yaml", "answers.yml")
+MAX_WALK_ENTRIES = 20_000  # folder entries looked at under one submissions folder
+MAX_WALK_DEPTH = 32  # deeper folders are not searched (and listed as such)
+MAX_LISTED = 20
 _UNPRINTABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff\ud800-\udfff]")
 
 
@@ -73,6 +79,7 @@ class Submission:
     assignment: str
     answers: dict[str, AnswerEntry]
     warnings: list[Notice] = field(default_factory=list)
+    issued: str | None = None  # the secret fingerprint the sheet was issued with (seeds.fingerprint)
 
 
 def shown(text: str, limit: int = MAX_SHOWN) -> str:
@@ -83,20 +90,16 @@ def shown(text: str, limit: int = MAX_SHOWN) -> str:
 
 
 def read_bytes(path: Path, limit: int = MAX_SUBMISSION_BYTES) -> bytes:
-    file = str(path)
-    if not path.exists():
-        raise SubmissionError("no such file", file=file)
-    if path.is_dir():
-        raise SubmissionError("is a folder, not an answers file", file=file)
+    """The file's bytes: a regular file only (a FIFO, a device or any symlink is refused before it is
+    opened: Git keeps symlinks, and one could point at another student's file or at the grading
+    machine's), never more than ``limit`` bytes (psyq.fsio)."""
+    from psyq.fsio import FileError, read_regular
+
     try:
-        with path.open("rb") as fh:
-            data = fh.read(limit + 1)  # never more, whatever the file's size
-    except OSError as exc:
-        raise SubmissionError(f"cannot read the file: {exc.strerror}", file=file) from None
-    if len(data) > limit:
-        raise SubmissionError(f"file is too large (more than {limit:,} bytes)", file=file,
-                              hint="an answers file lists part ids and short answers")
-    return data
+        return read_regular(path, limit, what="answers file", follow_symlinks=False)
+    except FileError as exc:
+        raise SubmissionError(exc.message, file=exc.file,
+                              hint=exc.hint or "an answers file is a short YAML text file") from None
 
 
 def decode(data: bytes, file: str) -> str:
@@ -117,8 +120,10 @@ def load_submission(path: Path | str, part_ids: Iterable[str], assignment_id: st
                     roster: set[str] | None = None,
                     limit: int = MAX_SUBMISSION_BYTES) -> Submission:
     """Read and check one answers file against an assignment's part ids."""
+    from psyq.fsio import display
+
     path = Path(path)
-    file = str(path)
+    file = display(path)  # printable and UTF-8 safe, even for a name that is not UTF-8
     text = decode(read_bytes(path, limit), file)
     return parse_submission(text, file, part_ids, assignment_id, expected_student=expected_student,
                             roster=roster)
@@ -136,6 +141,10 @@ def parse_submission(text: str, file: str, part_ids: Iterable[str], assignment_i
         raise SubmissionError("an answers file must be a YAML mapping with student, assignment and answers",
                               file=file, line=getattr(data, "line", None) or 1,
                               hint="start from the blank answers.yaml that came with your sheet")
+    bad = _surrogate(data)
+    if bad is not None:
+        raise SubmissionError(f"the file holds a lone surrogate ({bad}), which is not a character",
+                              file=file, hint="remove the \\u escape; save answers.yaml as UTF-8 text")
     dups = getattr(data, "duplicates", {})
     for key in TOP_KEYS:
         if key in dups:
@@ -147,7 +156,7 @@ def parse_submission(text: str, file: str, part_ids: Iterable[str], assignment_i
             warnings.append(Notice(f"unknown key '{shown(key)}' ignored (expected: "
                                    + ", ".join(TOP_KEYS) + ")", data.line_of(key)))
 
-    for key in ("student", "assignment", "answers"):
+    for key in REQUIRED_KEYS:
         if key not in data:
             raise SubmissionError(f"missing '{key}'", file=file, line=1, key=key,
                                   hint=f"add '{key}:' at the top of the file")
@@ -173,6 +182,9 @@ def parse_submission(text: str, file: str, part_ids: Iterable[str], assignment_i
         raise SubmissionError(f"these answers are for assignment '{got}', not '{assignment_id}'",
                               file=file, line=data.line_of("assignment"), key="assignment",
                               hint=f"write 'assignment: {assignment_id}' and answer this assignment's parts")
+
+    issued = data.get("issued")
+    issued = shown(str(issued).strip(), 40) if isinstance(issued, str) and issued.strip() else None
 
     answers_node = data["answers"]
     if isinstance(answers_node, str) and not answers_node.strip():
@@ -205,7 +217,26 @@ def parse_submission(text: str, file: str, part_ids: Iterable[str], assignment_i
     for pid in part_ids:
         if pid not in entries:
             entries[pid] = AnswerEntry(pid, None, None, None)
-    return Submission(file, student, assignment_id, {pid: entries[pid] for pid in part_ids}, warnings)
+    return Submission(file, student, assignment_id, {pid: entries[pid] for pid in part_ids}, warnings,
+                      issued)
+
+
+def _surrogate(node) -> str | None:
+    """The first lone surrogate (``"\\ud800"`` in YAML) in a parsed file: it cannot be written as
+    UTF-8, so a report that quoted it would fail to write.  Iterative: depth is bounded anyway."""
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if isinstance(n, dict):
+            stack.extend(n.keys())
+            stack.extend(n.values())
+        elif isinstance(n, list):
+            stack.extend(n)
+        elif isinstance(n, str):
+            for ch in n:
+                if 0xD800 <= ord(ch) <= 0xDFFF:
+                    return f"\\u{ord(ch):04x}"
+    return None
 
 
 def _entry(pid: str, value, line: int | None) -> AnswerEntry:
@@ -231,9 +262,111 @@ def error_json(exc: TemplateError) -> dict:
             "hint": exc.hint, "text": str(exc)}
 
 
-def locate(path: Path | str) -> list[Path]:
-    """A submission argument: a file, or a folder holding answers.yaml files (searched recursively)."""
-    path = Path(path)
-    if path.is_dir():
-        return sorted(p for p in path.rglob("answers.y*ml") if p.is_file() or p.is_symlink())
-    return [path]
+@dataclass
+class Found:
+    """Answers files found under the submission arguments, and what was left out and why."""
+
+    files: list[tuple[Path, str | None]] = field(default_factory=list)  # (file, student from layout)
+    refused: list[tuple[str, str | None, str]] = field(default_factory=list)  # (file, student, reason)
+    ignored: list[str] = field(default_factory=list)  # files not read, with the reason
+
+
+def _walk(folder: Path, found: Found, *, min_depth: int, budget: list[int]) -> list[Path]:
+    """Answers files under ``folder`` at depth ≥ ``min_depth``: iterative, symlinks not followed,
+    bounded in depth and in entries looked at; unreadable folders are noted, never fatal."""
+    from psyq.fsio import display
+
+    out: list[Path] = []
+    stack: list[tuple[Path, int]] = [(folder, 0)]
+    while stack:
+        here, depth = stack.pop()
+        try:
+            with os.scandir(here) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            found.ignored.append(f"{display(here)}: folder not searched ({exc.strerror or exc})")
+            continue
+        for e in entries:
+            budget[0] -= 1
+            if budget[0] < 0:
+                found.ignored.append(f"{display(folder)}: search stopped after {MAX_WALK_ENTRIES:,} entries")
+                return out
+            path = Path(e.path)
+            try:
+                is_dir = e.is_dir(follow_symlinks=False)
+            except OSError:
+                is_dir = False
+            if is_dir:
+                if depth + 1 >= MAX_WALK_DEPTH:
+                    found.ignored.append(f"{display(path)}: more than {MAX_WALK_DEPTH} folders deep; not searched")
+                else:
+                    stack.append((path, depth + 1))
+            elif e.name in ANSWERS_NAMES and depth >= min_depth:
+                out.append(path)
+    return sorted(out)
+
+
+def locate(paths: Iterable[Path | str], *, student_from_folder: bool = False) -> Found:
+    """The answers files to grade.
+
+    Without ``student_from_folder`` a folder is searched (iteratively, symlinks not followed) for
+    ``answers.yaml``/``answers.yml``; the student is whoever the file names.  With it, identity comes
+    from the layout alone: only ``ROOT/ID/answers.yaml`` (or ``.yml``) counts, one per student,
+    ``ID`` being the folder's own name (a symlinked folder keeps its name); a file deeper in a
+    student's folder is ignored and listed; two files for one student are refused.
+    """
+    from psyq.fsio import display
+
+    found = Found()
+    budget = [MAX_WALK_ENTRIES]
+    for arg in paths:
+        arg = Path(arg)
+        if not student_from_folder:
+            if arg.is_dir():
+                found.files += [(p, None) for p in _walk(arg, found, min_depth=0, budget=budget)]
+            else:
+                found.files.append((arg, None))
+            continue
+        if not arg.is_dir():  # SUBMISSIONS/ID/answers.yaml given as a file: its folder names the student
+            found.files.append((arg, Path(os.path.abspath(arg)).parent.name))
+            continue
+        try:
+            with os.scandir(arg) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            raise SubmissionError(f"cannot list the folder: {exc.strerror or exc}", file=display(arg)) from None
+        for e in entries:
+            path = Path(e.path)
+            try:
+                is_dir = e.is_dir()  # a symlinked student folder counts, under its own name
+            except OSError:
+                is_dir = False
+            if not is_dir:
+                if e.name in ANSWERS_NAMES:
+                    found.ignored.append(f"{display(path)}: not in a student's folder (ROOT/ID/answers.yaml)")
+                continue
+            here = [path / n for n in ANSWERS_NAMES if os.path.lexists(path / n)]
+            if len(here) > 1:
+                found.refused.append((str(path), e.name, "two answers files (answers.yaml and answers.yml) "
+                                      "for one student: keep one"))
+            elif here:
+                found.files.append((here[0], e.name))
+            if e.is_symlink():  # its inside is the student's to arrange; nothing deeper is read anyway
+                continue
+            for deeper in _walk(path, found, min_depth=1, budget=budget):
+                found.ignored.append(f"{display(deeper)}: deeper than {display(arg)}/ID/answers.yaml; not graded")
+    # one file per student, whatever the arguments: never a silent replacement
+    by_student: dict[str, list[int]] = {}
+    for i, (_, sid) in enumerate(found.files):
+        if sid is not None:
+            by_student.setdefault(sid, []).append(i)
+    drop = set()
+    for sid, idx in by_student.items():
+        if len(idx) > 1:
+            names = " and ".join(display(found.files[i][0]) for i in idx[:3])
+            for i in idx:
+                found.refused.append((str(found.files[i][0]), sid,
+                                      f"more than one answers file for student '{sid}' ({names}): keep one"))
+            drop.update(idx)
+    found.files = [f for i, f in enumerate(found.files) if i not in drop]
+    return found
