@@ -66,7 +66,15 @@ for version in "${picked[@]}"; do
   work="$(mktemp -d)"
   echo "== python-range: the test suite on Python $version"
   "$py" -m venv "$work/venv"
-  "$work/venv/bin/python" -m pip install -q --disable-pip-version-check -e '.[test]'
+  # pip's chatter (this machine's index warnings) goes to a log, shown only when the install fails.
+  if ! "$work/venv/bin/python" -m pip install -q --disable-pip-version-check -e '.[test]' \
+        >"$work/pip.log" 2>&1; then
+    cat "$work/pip.log" >&2
+    echo "python-range: installing psyq with its test extra FAILED on Python $version" >&2
+    status=1
+    rm -rf "$work"
+    continue
+  fi
   # -W error for the pty warning: 3.12+ warns when a test forks a multi-threaded process.
   if ! "$work/venv/bin/python" -m pytest -p no:cacheprovider \
         -W "error:This process:DeprecationWarning"; then
