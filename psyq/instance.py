@@ -625,8 +625,8 @@ class _Renderer:
             low = [b[0] for b in bounds]
             high = [b[1] for b in bounds]
         else:
-            half = p.atol + p.rtol * np.abs(value)  # accepted_interval, a column at a time
-            low, high = (value - half).tolist(), (value + half).tolist()
+            bounds = [accepted_interval(v, p.rtol, p.atol) for v in value.tolist()]
+            low, high = [b[0] for b in bounds], [b[1] for b in bounds]
         symbol_list, value_list = symbol.tolist(), value.tolist()
         if not answered.all():
             ok_list = answered.tolist()
@@ -808,9 +808,10 @@ def part_interval(p: Part, value: float) -> tuple[float, float]:
 
 
 def accepted_interval(value: float, rtol: float, atol: float) -> tuple[float, float]:
-    """|s − t| ≤ atol + rtol·|t|, as an interval (DESIGN.md grading contract)."""
-    half = atol + rtol * abs(value)
-    return value - half, value + half
+    """|s − t| ≤ atol + rtol·|t|, as an interval (DESIGN.md grading contract), exact at the ends."""
+    from psyq.grading import accepted_interval as exact  # the one boundary rule (docs/grading.md §4.2)
+
+    return exact(value, rtol, atol)
 
 
 def _natural_sigfigs(x: float) -> int:
