@@ -164,3 +164,25 @@ def test_canvas_puts_misconception_feedback_in_the_wrong_answer_feedback(exam, c
     wrong = item.find(f"{Q12}itemfeedback[@ident='general_incorrect_fb']").findtext(f".//{Q12}mattext")
     for m in prob.instance.parts[0].misconceptions:
         assert m.feedback in wrong
+
+
+def test_manifest_validates_against_the_ims_content_packaging_schema(package):
+    from _export_helpers import imscp_schema
+
+    schema = imscp_schema()
+    errors = list(schema.iter_errors(io.BytesIO(package["imsmanifest.xml"])))
+    assert not errors, f"imsmanifest.xml: {errors[0]}"
+
+
+def test_assessment_item_refs_carry_the_item_identifiers(package):
+    """Canvas's QTI 2.1 converter matches a test's item references to the items by identifier."""
+    tests = [n for n in package if n.startswith("tests/")]
+    assert tests
+    for name in tests:
+        refs = etree.fromstring(package[name]).iter(f"{QTI}assessmentItemRef")
+        seen = 0
+        for ref in refs:
+            item = etree.fromstring(package[ref.get("href").removeprefix("../")])
+            assert ref.get("identifier") == item.get("identifier")
+            seen += 1
+        assert seen
