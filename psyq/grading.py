@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Context, Decimal
 
 from psyq import draws
-from psyq.answers import ParsedAnswer, parse_answer
+from psyq.answers import ParsedAnswer, parse_answer, thousands_point
 from psyq.errors import InputError
 
 CORRECT, INCORRECT, INVALID = "correct", "incorrect", "invalid"
@@ -237,6 +237,12 @@ def _match_slip(part, parsed: ParsedAnswer, s: float, part_unit) -> tuple[str, s
 
     t, rtol, atol = part.value, part.rtol, part.atol
     shown = draws.format_number(t, 3)
+    if thousands_point(parsed.number_text) and within(s * 1000, t, rtol, atol):
+        # As "1,234" is refused as ambiguous, a "1.234" that is right read as 1234 is pointed out.
+        written = parsed.number_text.strip()
+        return ("SLIP:thousands_point",
+                f"{written} is read with a decimal point ({written.replace('.', ',')} in some countries); "
+                f"if you meant {written.replace('.', '')}, write it without a separator.")
     if parsed.unit is None:
         if part_unit.text == "%" and within(s * 100, t, rtol, atol):
             return ("SLIP:fraction_for_percent",
