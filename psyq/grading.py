@@ -17,6 +17,7 @@ verdict with a pointed message.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from decimal import Context, Decimal
@@ -112,13 +113,24 @@ def accepted_interval(t: float, rtol: float, atol: float) -> tuple[float, float]
         return t - half, t + half
     # 17-digit decimals: rtol·t is exact in 34 digits; 60 keeps the sum exact unless the terms are
     # 26 orders of magnitude apart, where rounding at the 60th digit cannot move the float.
-    td = _dec(t)
-    half = _CTX60.add(abs(_dec(atol)), abs(_CTX60.multiply(td, _dec(rtol))))
+    td = Decimal(repr(t))
+    if rtol:
+        half = abs(_CTX60.multiply(td, _tol_dec(rtol)))
+        if atol:
+            half = _CTX60.add(half, _tol_dec(atol))
+    else:
+        half = _tol_dec(atol)
     return float(_CTX60.subtract(td, half)), float(_CTX60.add(td, half))
 
 
 def _dec(x: float) -> Decimal:
     return Decimal(repr(float(x)))
+
+
+@functools.lru_cache(maxsize=256)
+def _tol_dec(x: float) -> Decimal:
+    """|tolerance| as a decimal; a part's few tolerances repeat for every instance."""
+    return abs(Decimal(repr(float(x))))
 
 
 _CTX60 = Context(prec=60, Emax=100_000, Emin=-100_000)

@@ -625,8 +625,9 @@ class _Renderer:
             low = [b[0] for b in bounds]
             high = [b[1] for b in bounds]
         else:
-            bounds = [accepted_interval(v, p.rtol, p.atol) for v in value.tolist()]
-            low, high = [b[0] for b in bounds], [b[1] for b in bounds]
+            # accepted_interval in floats, a column at a time (exports recompute exact decimal ends)
+            half = p.atol + p.rtol * np.abs(value)
+            low, high = (value - half).tolist(), (value + half).tolist()
         symbol_list, value_list = symbol.tolist(), value.tolist()
         if not answered.all():
             ok_list = answered.tolist()

@@ -107,3 +107,16 @@ def test_grader_and_compare_agree(t, tol, relative, where, other):
     low, high = accepted_interval(float(t), rtol, atol)
     if where != "other":
         assert low <= float(Decimal(s_text)) <= high
+
+
+def test_export_interval_has_the_exact_ends():
+    """What exports write (QTI's gte/lte, Canvas's range, Moodle's and GIFT's value ± tolerance)."""
+    from types import SimpleNamespace
+
+    from psyq.export import common as C
+
+    part = SimpleNamespace(value=1.1, rtol=0.0, atol=0.1, low=1.1 - 0.1, high=1.1 + 0.1,
+                           spec=SimpleNamespace(rule=None))
+    assert part.high != 1.2  # the binary arithmetic every export used: 1.2000000000000002
+    centre, half, low, high, rule = C.accepted(part)
+    assert (low, high) == (1.0, 1.2) and centre == 1.1 and C.plain_number(half) == "0.1"
