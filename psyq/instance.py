@@ -625,8 +625,7 @@ class _Renderer:
             low = [b[0] for b in bounds]
             high = [b[1] for b in bounds]
         else:
-            # accepted_interval in floats, a column at a time (exports recompute exact decimal ends)
-            half = p.atol + p.rtol * np.abs(value)
+            half = p.atol + p.rtol * np.abs(value)  # accepted_interval, a column at a time
             low, high = (value - half).tolist(), (value + half).tolist()
         symbol_list, value_list = symbol.tolist(), value.tolist()
         if not answered.all():
