@@ -154,6 +154,17 @@ def _decimal_comma(work: str, text: str) -> str:
     return work[:i] + "." + work[i + 1:]
 
 
+# "1.234" where 1234 was meant (a European thousands separator): one point, 1-3 digits before it
+# (not starting with 0, so 0.125 never matches), exactly 3 after, no exponent.  Only a reading to
+# question: the grader says so when the answer is wrong and 1000 times it would be right.
+_THOUSANDS_POINT = re.compile(r"[+\-\u2212]?[1-9]\d{0,2}\.\d{3}")
+
+
+def thousands_point(number_text: str | None) -> bool:
+    """Whether a number as written could be a thousands separator read as a decimal point."""
+    return number_text is not None and _THOUSANDS_POINT.fullmatch(number_text.strip()) is not None
+
+
 _NUMBER_RUN = re.compile(r"\d*\.?\d*(?:[eE][+-]?\d+)?")
 _WORD_RUN = re.compile(r"[A-Za-zµμ°Ω_]+\d*")
 

@@ -11,6 +11,7 @@ note tags come from the same functions that grade (:mod:`psyq.numeric_rules`).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -24,6 +25,7 @@ from psyq.numeric_rules import (
     num_sigfigs,
     parse_number,
     parse_sigfig_option,
+    read_number,
     sigfig_range,
     sigfigs_strict,
     split_number_unit,
@@ -215,6 +217,75 @@ def _check_unit(text: str, unit_text: str, what: str) -> None:
         raise InputError(f"{what}: {err.message}", text=text, position=position, hint=err.hint) from None
 
 
+# What compare's reader saw, when it is not one written number (with a unit): said before any unit
+# is looked at, so that "7/7 J" is not blamed on a "number inside a unit".
+_COMMA_NUMBER = re.compile(r"\s*[+\-\u2212]?(\d+),(\d+)")
+_CALL_OR_GROUP = re.compile(r"\s*(?:[A-Za-z]+\s*\(|[+\-\u2212]?\s*\()")
+_POWER_AFTER = re.compile(r"(?:\^|\*\*)")
+_SPACED_E = re.compile(r"[eE]\s*[+\-\u2212]?\s*(\d+)")
+_OPERATOR_AFTER = re.compile(r"(?:[/+\-\u2212×÷]|\*(?!\*))\s*[\d.(]")
+_ONE_NUMBER = "compare reads one written number (with a unit), nothing to work out"
+
+
+def describe_form(text: str, what: str) -> InputError | None:
+    """An error saying what ``text`` is, if it is not one written number with an optional unit.
+
+    "an expression" (``7/7 J``, ``2*3``, ``ln(2)``), "a power of ten without a number before it"
+    (``10^-3 kJ``), "scientific notation with a space" (``1.23 e 2``), "a decimal comma"
+    (``3,14159``) or "a comma that may be a thousands separator" (``1,234``); ``None`` otherwise
+    (the unit, if any, is then checked on its own).
+    """
+    comma = _COMMA_NUMBER.match(text)
+    if comma:
+        pos = comma.start(2) - 1
+        whole, frac = comma.group(1), comma.group(2)
+        if len(frac) == 3 and len(whole) <= 3 and not whole.startswith("0"):
+            return InputError(f"{what}: a comma that may be a decimal comma or a thousands separator",
+                              text=text, position=pos,
+                              hint=f"compare reads a point as the decimal separator and no thousands separators: "
+                                   f"write {whole}.{frac} or {whole}{frac}")
+        return InputError(f"{what}: a decimal comma", text=text, position=pos,
+                          hint=f"compare reads a point as the decimal separator: write {whole}.{frac}")
+    number = read_number(text, what=what)
+    if number is None:
+        call = _CALL_OR_GROUP.match(text)
+        if call:
+            return InputError(f"{what}: an expression; compare reads one written number", text=text,
+                              position=len(text) - len(text.lstrip()),
+                              hint="work it out and type the result, e.g. 0.693 rather than ln(2)")
+        return None
+    rest = text[number.end:]
+    after = rest.lstrip()
+    pos = number.end + len(rest) - len(after)
+    if _POWER_AFTER.match(after):
+        if number.mantissa == "10" and number.exponent == 0:
+            power = after.lstrip("^*").strip().split(" ")[0]
+            return InputError(f"{what}: a power of ten without a number before it", text=text,
+                              position=number.start,
+                              hint=f"{_ONE_NUMBER}: write 1e{power} or 1*10^{power}")
+        return InputError(f"{what}: an expression (a power); compare reads one written number", text=text,
+                          position=pos, hint=f"{_ONE_NUMBER}: write the result, or 1.2*10^-3 for a power of ten")
+    spaced = _SPACED_E.match(after)
+    if spaced and (rest[:1].isspace() or after[1:2].isspace()):
+        digits = re.sub(r"\s", "", after[:spaced.end()])[1:]
+        return InputError(f"{what}: scientific notation with a space", text=text, position=pos,
+                          hint=f"write it without spaces: {number.text}e{digits}")
+    if _OPERATOR_AFTER.match(after):
+        return InputError(f"{what}: an expression; compare reads one written number", text=text,
+                          position=pos, hint="work it out and type the result (the template grader, "
+                                             "psyq answer, also takes 3/4 and ln(2)*14)")
+    if after.startswith(","):
+        return InputError(f"{what}: a comma after the number", text=text, position=pos,
+                          hint="compare reads a point as the decimal separator and no thousands separators")
+    return None
+
+
+def _check_form(text: str, what: str) -> None:
+    error = describe_form(text, what)
+    if error is not None:
+        raise error
+
+
 def _ends(rule: Rule, result: RuleResult) -> tuple[bool, bool] | None:
     if result.interval is None:
         return None
@@ -234,6 +305,11 @@ def compare(expected: str, answer: str, rule: Rule | None = None) -> Comparison:
     an answer that is readable but not valid under the rule comes back with verdict "invalid".
     """
     rule = rule or Rule()
+    _check_form(expected, "EXPECTED")
+    if answer.strip():
+        _check_form(answer, "answer")
+    if rule.name == "absolute":
+        _check_form(str(rule.option), "--atol")
     e_number, e_unit = split_number_unit(expected)
     if not e_number:
         raise InputError("EXPECTED must start with a number", text=expected,

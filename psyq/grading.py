@@ -17,11 +17,13 @@ verdict with a pointed message.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
+from decimal import Context, Decimal
 
 from psyq import draws
-from psyq.answers import ParsedAnswer, parse_answer
+from psyq.answers import ParsedAnswer, parse_answer, thousands_point
 from psyq.errors import InputError
 
 CORRECT, INCORRECT, INVALID = "correct", "incorrect", "invalid"
@@ -69,8 +71,69 @@ class Verdict:
         }
 
 
+# The float test decides unless |s − t| is this close (relative to the magnitudes involved) to the
+# edge; then the exact decimal rule does.  Float rounding of |s − t| and of the width is below
+# 4·2⁻⁵³ of (|s| + |t| + width); 1e-13 leaves a wide safety factor.
+_EDGE_BAND = 1e-13
+_MARGIN = 1 + 1e-9  # numeric_rules.STACK_NUM_TOL, as a float
+
+
 def within(s: float, t: float, rtol: float, atol: float) -> bool:
-    return abs(s - t) <= atol + rtol * abs(t) * (1 + 1e-12)
+    """Whether ``s`` is accepted for ``t``: |s − t| ≤ (atol + rtol·|t|)·(1 + 1e-9), exact at the ends.
+
+    One rule for every path (template parts, homework regrading, ``psyq compare``, the intervals of
+    exports): :func:`psyq.numeric_rules.tolerance_accepts` on the decimals the floats print as, so
+    ``within(1.0, 1.1, 0, 0.1)`` and ``within(1.2, 1.1, 0, 0.1)`` are both True although
+    1.1 − 1.0 is 0.10000000000000009 in binary.  Far from an end the float test gives the same
+    answer at a hundredth of the cost, so only the near-edge cases pay for the decimals.
+    """
+    if not (math.isfinite(s) and math.isfinite(t)):
+        return False
+    diff = abs(s - t)
+    width = abs(atol) + abs(rtol * t)
+    edge = width * _MARGIN
+    band = _EDGE_BAND * (abs(s) + abs(t) + width)
+    if diff < edge - band:
+        return True
+    if diff > edge + band:
+        return False
+    from psyq import numeric_rules as R
+
+    return R.tolerance_accepts(_dec(s), _dec(t), _dec(rtol), _dec(atol))
+
+
+def accepted_interval(t: float, rtol: float, atol: float) -> tuple[float, float]:
+    """The interval :func:`within` accepts, ``t ± (atol + rtol·|t|)``, its ends computed exactly.
+
+    1.1 ± 0.1 is [1.0, 1.2], not the binary [1.0000000000000002, 1.2000000000000002]: an LMS given
+    these ends accepts what psyq accepts.  (The 1e-9 margin of :func:`within` is left out.)
+    """
+    if not math.isfinite(t):
+        half = abs(atol) + abs(rtol * t)
+        return t - half, t + half
+    # 17-digit decimals: rtol·t is exact in 34 digits; 60 keeps the sum exact unless the terms are
+    # 26 orders of magnitude apart, where rounding at the 60th digit cannot move the float.
+    td = Decimal(repr(t))
+    if rtol:
+        half = abs(_CTX60.multiply(td, _tol_dec(rtol)))
+        if atol:
+            half = _CTX60.add(half, _tol_dec(atol))
+    else:
+        half = _tol_dec(atol)
+    return float(_CTX60.subtract(td, half)), float(_CTX60.add(td, half))
+
+
+def _dec(x: float) -> Decimal:
+    return Decimal(repr(float(x)))
+
+
+@functools.lru_cache(maxsize=256)
+def _tol_dec(x: float) -> Decimal:
+    """|tolerance| as a decimal; a part's few tolerances repeat for every instance."""
+    return abs(Decimal(repr(float(x))))
+
+
+_CTX60 = Context(prec=60, Emax=100_000, Emin=-100_000)
 
 
 def grade(part, text: str) -> Verdict:
@@ -186,6 +249,12 @@ def _match_slip(part, parsed: ParsedAnswer, s: float, part_unit) -> tuple[str, s
 
     t, rtol, atol = part.value, part.rtol, part.atol
     shown = draws.format_number(t, 3)
+    if thousands_point(parsed.number_text) and within(s * 1000, t, rtol, atol):
+        # As "1,234" is refused as ambiguous, a "1.234" that is right read as 1234 is pointed out.
+        written = parsed.number_text.strip()
+        return ("SLIP:thousands_point",
+                f"{written} is read with a decimal point ({written.replace('.', ',')} in some countries); "
+                f"if you meant {written.replace('.', '')}, write it without a separator.")
     if parsed.unit is None:
         if part_unit.text == "%" and within(s * 100, t, rtol, atol):
             return ("SLIP:fraction_for_percent",

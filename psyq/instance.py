@@ -808,9 +808,10 @@ def part_interval(p: Part, value: float) -> tuple[float, float]:
 
 
 def accepted_interval(value: float, rtol: float, atol: float) -> tuple[float, float]:
-    """|s − t| ≤ atol + rtol·|t|, as an interval (DESIGN.md grading contract)."""
-    half = atol + rtol * abs(value)
-    return value - half, value + half
+    """|s − t| ≤ atol + rtol·|t|, as an interval (DESIGN.md grading contract), exact at the ends."""
+    from psyq.grading import accepted_interval as exact  # the one boundary rule (docs/grading.md §4.2)
+
+    return exact(value, rtol, atol)
 
 
 def _natural_sigfigs(x: float) -> int:

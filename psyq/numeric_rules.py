@@ -469,17 +469,33 @@ def round_half_up(value: Number | WrittenNumber, sigfigs: int | None = None,
 # Relative and absolute tolerance (STACK NumRelative / NumAbsolute)
 
 
+def tolerance_accepts(s: Decimal, t: Decimal, rtol: Decimal, atol: Decimal) -> bool:
+    """psyq's one boundary rule for tolerances: accept iff |s − t| ≤ (atol + rtol·|t|)·(1 + 1e-9).
+
+    Exact on the decimals: both ends of ``t ± (atol + rtol·|t|)`` are accepted whichever binary
+    double is near them.  The 1e-9 (STACK's NumRelative margin, applied to the whole width) absorbs
+    float noise in an expected value that was computed rather than typed.  The template grader
+    (:func:`psyq.grading.within`), homework regrading, ``psyq compare`` (``--rtol`` and ``--atol``)
+    and the intervals of exports all come here (docs/grading.md §4.1–4.2).
+    """
+    width = _CTX.add(abs(atol), abs(_CTX.multiply(t, rtol)))
+    return abs(_CTX.subtract(s, t)) <= _CTX.multiply(width, 1 + STACK_NUM_TOL)
+
+
+def tolerance_interval(t: Decimal, rtol: Decimal, atol: Decimal) -> tuple[Decimal, Decimal]:
+    """The interval :func:`tolerance_accepts` accepts (without the 1e-9 margin), ends included."""
+    width = _CTX.add(abs(atol), abs(_CTX.multiply(t, rtol)))
+    return _CTX.subtract(t, width), _CTX.add(t, width)
+
+
 def _relative_core(s: Decimal, t: Decimal, tol: Decimal) -> tuple[bool, tuple[float, float]]:
-    width = abs(_CTX.multiply(t, tol))
-    ok = abs(_CTX.subtract(s, t)) <= _CTX.multiply(width, 1 + STACK_NUM_TOL)
-    return ok, (_float(_CTX.subtract(t, width)), _float(_CTX.add(t, width)))
+    low, high = tolerance_interval(t, tol, Decimal(0))
+    return tolerance_accepts(s, t, tol, Decimal(0)), (_float(low), _float(high))
 
 
 def _absolute_core(s: Decimal, t: Decimal, tol: Decimal) -> tuple[bool, tuple[float, float]]:
-    width = abs(tol)
-    diff = abs(_CTX.subtract(s, t))
-    ok = diff == 0 or diff < _CTX.multiply(width, 1 + STACK_NUM_TOL)
-    return ok, (_float(_CTX.subtract(t, width)), _float(_CTX.add(t, width)))
+    low, high = tolerance_interval(t, Decimal(0), tol)
+    return tolerance_accepts(s, t, Decimal(0), tol), (_float(low), _float(high))
 
 
 def _tolerance(tol: Number | None, default: str = "0.05") -> Decimal:
@@ -513,11 +529,11 @@ def num_relative(s_text: str, t: Number, tol: Number | None = 0.05) -> RuleResul
 
 
 def num_absolute(s_text: str, t: Number, tol: Number | None = 0.05) -> RuleResult:
-    """STACK NumAbsolute: accept iff |s − t| < |tol|·(1 + 1e-9), or s = t.  Default tol 0.05 (absolute).
+    """STACK NumAbsolute: accept iff |s − t| ≤ |tol|·(1 + 1e-9).  Default tol 0.05 (absolute).
 
-    The comparison is strict but the margin makes the ends t ± |tol| accepted (1.05 passes for t = 1,
-    tol = 0.05, as in STACK).  STACK's margin is an absolute 1e-9; psyq makes it relative to the
-    tolerance, so that a tolerance of 1e-10 M means what it says.
+    The ends t ± |tol| are accepted (1.05 passes for t = 1, tol = 0.05, as in STACK).  STACK's margin
+    is an absolute 1e-9 on a strict ``<``; psyq's is relative to the tolerance, so that a tolerance of
+    1e-10 M means what it says, and the rule is :func:`tolerance_accepts`, shared with the grader.
     """
     return _tolerance_rule(s_text, t, tol, _absolute_core,
                            lambda d: (f"within ±{_fmt(abs(d))} of", f"more than ±{_fmt(abs(d))} away from"))

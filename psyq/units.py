@@ -3,9 +3,12 @@
 A person's unit text is never handed to pint.  It is tokenised here against a whitelist
 (identifiers of letters, ``* · ⋅ /``, whitespace as multiplication, ``^``/``**`` with a small whole
 exponent, unicode superscripts, parentheses, and the literal ``1`` as in ``1/h``).  Each identifier
-is then looked up on its own: first in psyq's alias table (the pharmacology units: ``M`` is molar,
-``hr`` is an hour, ``%`` is 0.01 …, all defined here without pint), then, for anything else, in
-pint with that single vetted identifier.  pint is imported lazily on first use.
+is then looked up on its own against an allow-list: psyq's alias table (the pharmacology units:
+``M`` is molar, ``hr`` is an hour, ``%`` is 0.01 …, defined here without pint), then
+``UNIT_SYMBOLS``/``UNIT_WORDS`` (SI and common units, with the SI prefixes each takes), whose
+factors are read from pint by pint's own internal name.  A name on neither list is refused with a
+suggestion ("Nm" → "did you mean N·m?"), even if pint knows it.  A whole unit's factor is bounded
+(``MAX_LOG10_FACTOR``) before it is computed, so no unit overflows.  pint is imported lazily.
 
 A parsed :class:`Unit` is plain data: a factor to SI base units and the base dimensions, so
 conversion after warm-up is one multiplication and a division (~1 µs).  Both identifier look-ups
@@ -19,7 +22,9 @@ Conventions worth knowing (see ``ALIASES`` for the full table):
   empty text are dimensionless with factor 1.
 * ``Da``/``kDa`` are molar masses (g/mol, kg/mol), as pharmacologists use them, not atomic masses.
 * ``dpt`` is the dioptre (1/m), as in STACK (pint would read deci-pint).
-* Dimensionless pint names (``pi``, ``ppm``, ``rad``, ``deg`` …) and offset units (``°C``) are refused.
+* Dimensionless pint names (``pi``, ``ppm``, ``rad``, ``deg`` …), offset units (``°C``), ``mEq``
+  (depends on the ion's charge), ``IU`` and bare prefixes (``G``, ``k``) are refused with a reason.
+* ``patient``/``patients`` is a count: its own dimension, so 25 patients is not 25 %.
 * After a ``/``, a further multiplication is refused as ambiguous (``mg/L h``, ``J/mol·K``):
   write ``mg·h/L`` or ``J/(mol·K)``.  Chained division (``m/s/s``, ``mg/kg/d``) is left-associative.
 """
@@ -44,6 +49,7 @@ MAX_IDENT = 20       # characters in one identifier
 MAX_DEPTH = 5        # parenthesis nesting
 MAX_EXP = 6          # |exponent| as written
 MAX_TOTAL_EXP = 12   # |exponent| of one identifier or one base dimension after combining
+MAX_LOG10_FACTOR = 60  # |log10| of a whole unit's factor to SI base units (yotta³ is 10^72: refused)
 
 Dims = tuple[tuple[str, int], ...]
 
@@ -523,6 +529,113 @@ def _registry():
     return pint.UnitRegistry()
 
 
+# The allow-list.  A name psyq has not vetted is refused, even if pint knows it: pint reads "Nm" as
+# number_meter (a yarn count), "me" as milli-elementary-charge and "G" as the gauss (a fractional
+# dimension in base units).  What a pharmacology, chemistry or physiology student writes is here:
+# ALIASES above (molar, mass, volume, time, %, Da …), and below the SI and common units whose
+# factors come from pint's definitions (CODATA/SI values), each with the prefixes it takes.
+
+# SI prefixes, symbol -> power of ten (the BIPM SI Brochure, 9th ed., Table 7; ronna/quecto left out).
+SI_PREFIXES: dict[str, int] = {
+    "y": -24, "z": -21, "a": -18, "f": -15, "p": -12, "n": -9, "µ": -6, "u": -6, "μ": -6, "m": -3,
+    "c": -2, "d": -1, "da": 1, "h": 2, "k": 3, "M": 6, "G": 9, "T": 12, "P": 15, "E": 18, "Z": 21,
+    "Y": 24,
+}
+SI_PREFIX_WORDS: dict[str, int] = {
+    "yocto": -24, "zepto": -21, "atto": -18, "femto": -15, "pico": -12, "nano": -9, "micro": -6,
+    "milli": -3, "centi": -2, "deci": -1, "deca": 1, "deka": 1, "hecto": 2, "kilo": 3, "mega": 6,
+    "giga": 9, "tera": 12, "peta": 15, "exa": 18, "zetta": 21, "yotta": 24,
+}
+_PREFIX_NAMES = {"y": "yocto", "z": "zepto", "a": "atto", "f": "femto", "p": "pico", "n": "nano",
+                 "µ": "micro", "u": "micro", "μ": "micro", "m": "milli", "c": "centi", "d": "deci",
+                 "da": "deca", "h": "hecto", "k": "kilo", "M": "mega", "G": "giga", "T": "tera",
+                 "P": "peta", "E": "exa", "Z": "zetta", "Y": "yotta"}
+
+# symbol -> (pint's name for it, takes SI prefixes)
+UNIT_SYMBOLS: dict[str, tuple[str, bool]] = {
+    # SI base and derived units
+    "m": ("meter", True), "g": ("gram", True), "s": ("second", True), "L": ("liter", True),
+    "l": ("liter", True), "mol": ("mole", True), "K": ("kelvin", True), "A": ("ampere", True),
+    "Hz": ("hertz", True), "N": ("newton", True), "Pa": ("pascal", True), "J": ("joule", True),
+    "W": ("watt", True), "C": ("coulomb", True), "V": ("volt", True), "F": ("farad", True),
+    "Ω": ("ohm", True), "S": ("siemens", True), "T": ("tesla", True), "Bq": ("becquerel", True),
+    "Gy": ("gray", True), "Sv": ("sievert", True), "kat": ("katal", True),
+    # accepted alongside the SI, and common in physiology and chemistry
+    "Ci": ("curie", True), "cal": ("calorie", True), "eV": ("electron_volt", True),
+    "Wh": ("watt_hour", True), "VA": ("volt_ampere", True), "bar": ("bar", True),
+    "amu": ("unified_atomic_mass_unit", True), "U": ("enzyme_unit", True),
+    "mmHg": ("mmHg", False), "torr": ("torr", True), "Torr": ("torr", True),
+    "atm": ("standard_atmosphere", False), "psi": ("pound_force_per_square_inch", False),
+    "yr": ("year", False),
+    # US customary, for STACK's and PrairieLearn's fixtures and the odd American textbook
+    "ft": ("foot", True), "in": ("inch", False), "mi": ("mile", False), "lb": ("pound", False),
+    "oz": ("ounce", False),
+}
+# spelled-out names -> (pint's name, takes SI prefix words); a plural adds "s" unless listed
+UNIT_WORDS: dict[str, tuple[str, bool]] = {
+    "meter": ("meter", True), "metre": ("meter", True), "gram": ("gram", True),
+    "liter": ("liter", True), "litre": ("liter", True), "second": ("second", True),
+    "mole": ("mole", True), "kelvin": ("kelvin", True), "ampere": ("ampere", True),
+    "hertz": ("hertz", True), "newton": ("newton", True), "pascal": ("pascal", True),
+    "joule": ("joule", True), "watt": ("watt", True), "coulomb": ("coulomb", True),
+    "volt": ("volt", True), "farad": ("farad", True), "ohm": ("ohm", True),
+    "siemens": ("siemens", True), "tesla": ("tesla", True), "becquerel": ("becquerel", True),
+    "gray": ("gray", True), "sievert": ("sievert", True), "katal": ("katal", True),
+    "curie": ("curie", True), "calorie": ("calorie", True), "electronvolt": ("electron_volt", True),
+    "bar": ("bar", True), "atmosphere": ("standard_atmosphere", False),
+    "minute": ("minute", False), "hour": ("hour", False), "day": ("day", False),
+    "week": ("week", False), "month": ("month", False), "year": ("year", False), "foot": ("foot", True), "feet": ("foot", True),
+    "inch": ("inch", False), "inches": ("inch", False), "mile": ("mile", False),
+    "pound": ("pound", False),
+}
+_NO_PLURAL = frozenset({"hertz", "siemens", "feet", "inches", "kelvin"})
+
+# Counts of things: their own dimension, so that "25 patients" is not 25 % or a fraction.
+DIMS_COUNT: Dims = (("[count]", 1),)
+_DIM_WORDS[DIMS_COUNT] = "count"
+_add(("patient", "patients"), "patients", 1.0, DIMS_COUNT)
+# the cubic centimetre, as clinicians (and STACK's fixtures) write it
+_add("cc", "cc", 1e-6, DIMS_VOLUME)
+# STACK's hecto-hour, kept for its fixtures ("2.0 hh" is 720000 s); h takes no other prefix.
+_add("hh", "hh", 360000.0, DIMS_TIME)
+
+# Names refused with a reason of their own.
+_REFUSED: dict[str, tuple[str, str]] = {
+    "Eq": ("an equivalent depends on the ion's charge", "write mmol (mEq ÷ the charge of the ion)"),
+    "IU": ("an international unit depends on the substance", "convert to a mass or an amount first"),
+    "°C": ("°C is a temperature scale (an offset unit) that psyq does not convert", "use K"),
+    "degC": ("°C is a temperature scale (an offset unit) that psyq does not convert", "use K"),
+    "°F": ("°F is a temperature scale (an offset unit) that psyq does not convert", "use K"),
+    "degF": ("°F is a temperature scale (an offset unit) that psyq does not convert", "use K"),
+}
+
+
+def _allowed(ident: str) -> tuple[str, int] | None:
+    """(pint name, power of ten of the prefix) if ``ident`` is on the allow-list, else None."""
+    entry = UNIT_SYMBOLS.get(ident)
+    if entry is not None:
+        return entry[0], 0
+    for word in (ident, ident[:-1] if ident.endswith("s") else None):
+        if word and word in UNIT_WORDS and (word == ident or word not in _NO_PLURAL):
+            return UNIT_WORDS[word][0], 0
+    for p, e in SI_PREFIX_WORDS.items():
+        if ident.startswith(p) and len(ident) > len(p):
+            rest = ident[len(p):]
+            for word in (rest, rest[:-1] if rest.endswith("s") else None):
+                if word and word in UNIT_WORDS and UNIT_WORDS[word][1] and (word == rest or word not in _NO_PLURAL):
+                    return UNIT_WORDS[word][0], e
+    for p in ("da", *SI_PREFIXES):
+        if ident.startswith(p) and len(ident) > len(p):
+            entry = UNIT_SYMBOLS.get(ident[len(p):])
+            if entry is not None and entry[1]:
+                return entry[0], SI_PREFIXES[p]
+    return None
+
+
+def _known(ident: str) -> bool:
+    return bool(ALIASES.get(ident) or ALIASES.get(_normalise_ident(ident)) or _allowed(_normalise_ident(ident)))
+
+
 @functools.lru_cache(maxsize=4096)
 def _lookup(ident: str) -> tuple[bool, object, object]:
     """(True, factor, dims) or (False, message, hint).  Cached, including misses."""
@@ -534,40 +647,45 @@ def _lookup(ident: str) -> tuple[bool, object, object]:
         return False, "'per' is not a unit", "write '/' instead, e.g. mg/d"
     if norm in _NOT_UNITS:
         return False, f"'{ident}' is not a unit", None
+    for name, (why, hint) in _REFUSED.items():
+        if norm == name or (norm.endswith(name) and norm[:-len(name)] in SI_PREFIXES):
+            return False, f"'{ident}' is not a unit psyq accepts: {why}", hint
+    allowed = _allowed(norm)
+    if allowed is None:
+        if norm in SI_PREFIXES or norm in SI_PREFIX_WORDS:  # "G", "k", "mega": not units by themselves
+            word = _PREFIX_NAMES.get(norm, norm)
+            return False, f"'{ident}' is a prefix ({word}), not a unit", \
+                f"put it before a unit, e.g. {norm}Bq or {norm}m"
+        return False, f"unknown unit '{ident}'", _suggest(ident)
     try:
-        return _lookup_pint(norm)
-    except Exception as exc:  # any pint failure on a vetted name is just "unknown"
-        return False, f"unknown unit '{ident}'", _suggest(ident) or str(exc)[:80]
+        ok, factor, dims = _lookup_pint(allowed[0])
+    except Exception as exc:  # a vetted name pint cannot read: say so, never crash  # noqa: BLE001
+        return False, f"unit '{ident}' cannot be used", str(exc)[:80]
+    if not ok:
+        return ok, factor, dims
+    return True, float(factor) * 10.0 ** allowed[1], dims
 
 
 def _lookup_pint(name: str) -> tuple[bool, object, object]:
+    """Factor and dimensions of one allow-listed unit, by pint's internal name (never user text)."""
     ureg = _registry()
-    cands = ureg.parse_unit_name(name)
-    if not cands:
-        return False, f"unknown unit '{name}'", _suggest(name)
-    cands = sorted(cands, key=lambda c: (c[0] != "", c[2] != ""))
-    prefix, base, _suffix = cands[0]
     from pint.util import UnitsContainer
 
-    uc = UnitsContainer({prefix + base: 1})
+    uc = UnitsContainer({name: 1})
     q0 = ureg.Quantity(0.0, uc).to_base_units().magnitude
-    if q0 != 0:
+    if q0 != 0:  # pragma: no cover - no offset unit is on the allow-list
         return False, f"'{name}' is an offset unit (a temperature scale) that psyq does not convert", \
             "use an absolute unit such as K"
     q1 = ureg.Quantity(1.0, uc).to_base_units()
     factor = float(q1.magnitude)
-    dims_raw = dict(q1.dimensionality)
-    if not dims_raw or all(v == 0 for v in dims_raw.values()):
-        return False, f"'{name}' is not a unit psyq accepts", \
-            "for ratios write %, fraction, or no unit"
     dims = []
-    for dim, exp in dims_raw.items():
-        if exp != int(exp):
+    for dim, exp in dict(q1.dimensionality).items():
+        if exp != int(exp):  # pragma: no cover - none on the allow-list
             return False, f"'{name}' has a fractional dimension", None
         if exp:
             dims.append((str(dim), int(exp)))
-    if not (math.isfinite(factor) and factor > 0):
-        return False, f"'{name}' has no usable conversion factor", None
+    if not dims:  # pragma: no cover - none on the allow-list
+        return False, f"'{name}' is not a unit psyq accepts", "for ratios write %, fraction, or no unit"
     return True, factor, tuple(sorted(dims))
 
 
@@ -584,6 +702,13 @@ def _suggest_pool() -> tuple[dict[str, str], list[str]]:
 def _suggest(ident: str) -> str | None:
     pool, names = _suggest_pool()
     found: list[str] = []
+    # "Nm", "Ns", "kgm": two units run together
+    norm = _normalise_ident(ident)
+    for i in range(1, len(norm)):
+        left, right = norm[:i], norm[i:]
+        if _known(left) and _known(right):
+            found.append(f"{_display_ident(left)}·{_display_ident(right)}")
+            break
     low = ident.lower()
     for key, display in pool.items():
         if key.lower() == low and display not in found:
@@ -602,18 +727,26 @@ def _suggest(ident: str) -> str | None:
 @functools.lru_cache(maxsize=4096)
 def _parse_cached(text: str) -> Unit:
     display, leaves = _Parser(text).parse()
-    factor = 1.0
+    log_factor = 0.0
     dims: dict[str, int] = {}
     for ident, pos, exp in leaves:
         ok, a, b = _lookup(ident)
         if not ok:
             raise _err(str(a), text, pos, b)  # type: ignore[arg-type]
-        factor *= float(a) ** exp  # type: ignore[arg-type]
+        log_factor += math.log10(float(a)) * exp  # type: ignore[arg-type]
         for dim, e in b:  # type: ignore[union-attr]
             dims[dim] = dims.get(dim, 0) + e * exp
     if any(abs(e) > MAX_TOTAL_EXP for e in dims.values()):
         raise _err("unit has too large a combined exponent", text, 0, f"at most {MAX_TOTAL_EXP}")
-    if not (math.isfinite(factor) and factor > 0):
+    # Checked on the logarithm, before any power is taken: (Ym^6)^2 is 10^288 m^12 and a float power
+    # of it would raise OverflowError; no unit a student writes comes near 10^±MAX_LOG10_FACTOR.
+    if abs(log_factor) > MAX_LOG10_FACTOR:
+        raise _err(f"unit is too large or too small to use (about 10^{round(log_factor)} in SI base units)",
+                   text, 0, f"psyq takes units within 10^±{MAX_LOG10_FACTOR} of the SI base units")
+    factor = 1.0
+    for ident, _pos, exp in leaves:
+        factor *= float(_lookup(ident)[1]) ** exp  # type: ignore[arg-type]
+    if not (math.isfinite(factor) and factor > 0):  # pragma: no cover - excluded by the bound
         raise _err("unit is too large or too small to use", text, 0)
     return Unit(display, factor, tuple(sorted((d, e) for d, e in dims.items() if e)))
 

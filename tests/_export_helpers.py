@@ -17,6 +17,10 @@ EXPORT_TEMPLATES = Path(__file__).resolve().parent / "data" / "export"
 SCHEMAS = ROOT.parent / "shared" / "schemas"  # ../shared relative to the project root
 QTI21_DIR = SCHEMAS / "qti21"
 QTI12_XSD = SCHEMAS / "qti12" / "sub" / "ims_qtiasiv1p2.xsd"
+IMSCP_XSD = SCHEMAS / "imscp" / "imscp_v1p1.xsd"
+# imscp_v1p1.xsd imports the W3C's xml.xsd by this URL; the copy lives beside the QTI 2.1 schemas.
+XML_XSD_URL = "http://www.w3.org/2001/03/xml.xsd"
+XML_XSD = QTI21_DIR / "www.w3.org" / "2001" / "xml.xsd"
 
 runner = CliRunner()
 
@@ -71,3 +75,14 @@ def qti12_schema():
     if not QTI12_XSD.is_file():
         pytest.skip(f"QTI 1.2 schema not found at {QTI12_XSD} (../shared/schemas/qti12 from the project root)")
     return xmlschema.XMLSchema(str(QTI12_XSD.resolve()))
+
+
+@functools.lru_cache(maxsize=1)
+def imscp_schema():
+    """IMS Content Packaging 1.1.3 (imsmanifest.xml), its xml.xsd import resolved offline."""
+    xmlschema = pytest.importorskip("xmlschema")
+    for path in (IMSCP_XSD, XML_XSD):
+        if not path.is_file():
+            pytest.skip(f"IMS CP schema files not found: {path} (../shared/schemas from the project root)")
+    local = {XML_XSD_URL: XML_XSD.resolve().as_uri()}
+    return xmlschema.XMLSchema(str(IMSCP_XSD.resolve()), uri_mapper=lambda url: local.get(url, url))

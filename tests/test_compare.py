@@ -325,3 +325,30 @@ def test_invalid_options_are_not_marks():
     assert num_sigfigs("1", 1, None).accepted is None
     assert num_sigfigs("1", 1, [1, 2, 3]).note == "OPTION_INVALID"
     assert units_rule("9.81 m", "12.3", "sigfigs", 3).note == "UNITS_TEACHER_MISSING"
+
+
+@pytest.mark.parametrize("expected,answer,said,pointer", [
+    ("1 J", "7/7 J", "answer: an expression; compare reads one written number", "  7/7 J\n   ^"),
+    ("1 J", "2*3", "answer: an expression; compare reads one written number", "  2*3\n   ^"),
+    ("1 J", "ln(2) J", "answer: an expression; compare reads one written number", "  ln(2) J\n  ^"),
+    ("1 J", "10^-3 kJ", "answer: a power of ten without a number before it", "  10^-3 kJ\n  ^"),
+    ("1 J", "1.23 e 2", "answer: scientific notation with a space", "  1.23 e 2\n       ^"),
+    ("1", "3,14159", "answer: a decimal comma", "  3,14159\n   ^"),
+    ("1", "1,234", "answer: a comma that may be a decimal comma or a thousands separator", "  1,234\n   ^"),
+    ("7/7 J", "1 J", "EXPECTED: an expression", "  7/7 J\n   ^"),
+])
+def test_reader_says_what_it_saw(expected, answer, said, pointer):
+    result = run(expected, answer)
+    assert result.exit_code == 2
+    assert said in result.stderr and pointer in result.stderr
+    assert "unit" not in result.stderr.splitlines()[0]  # no unit is blamed
+
+
+def test_atol_reader_says_what_it_saw():
+    result = run("--atol", "10^-3 kJ", "1 J", "1 J")
+    assert result.exit_code == 2 and "--atol: a power of ten without a number before it" in result.stderr
+
+
+@pytest.mark.parametrize("answer", ["1e3 kJ", "1.2 * 10^-3 J", "12*J", "5 J", "1.2×10^-3 J"])
+def test_numbers_with_units_are_still_read(answer):
+    assert run("1 J", answer).exit_code in (0, 1)

@@ -1,6 +1,7 @@
 """GIFT read back with a small parser written from the format's description: answers, tolerances,
 misconception feedback and escaped text round-trip."""
 
+import html
 import re
 
 import pytest
@@ -98,7 +99,7 @@ def test_gift_round_trips_answers_tolerances_and_feedback():
         assert [a["weight"] for a in wrong] == [0] * len(lp.part.misconceptions)
         for a, m in zip(wrong, lp.part.misconceptions):
             assert a["value"] == pytest.approx(m.value, rel=1e-8)
-            assert a["feedback"] == m.feedback
+            assert html.unescape(a["feedback"]) == m.feedback
         assert q["category"].endswith(lp.problem.instance.template.id) or "/part " in q["category"]
         assert "accepted" in q["general"]
 
@@ -109,6 +110,24 @@ def test_gift_escapes_special_characters():
     (q,) = parse_gift(data)
     assert "HOSTILE-PROMPT What % is occupied? #emph *x* $y$ {z} ~ = # : ]]&gt;" in q["text"]
     assert q["answers"][1]["feedback"].startswith("HOSTILE-FEEDBACK unoccupied: 1 − answer ~ = # { } : $ * _")
+    # Moodle reads the feedback as HTML, like the question text: markup is escaped, not live.
+    assert q["answers"][1]["feedback"].endswith("]]&gt; &lt;i&gt;")
+
+
+def test_gift_feedback_is_html_escaped():
+    from types import SimpleNamespace
+    from unittest import mock
+
+    from psyq.export import moodle
+
+    alt = SimpleNamespace(value=2.0, half=0.1, feedback="<script>alert(1)</script> when C < Ki & more")
+    lp = SimpleNamespace(value=1.0, half=0.1, alternatives=[alt])
+    with mock.patch.object(moodle, "question_name", return_value="q"), \
+            mock.patch.object(moodle, "question_html", return_value="<p>x</p>"), \
+            mock.patch.object(moodle, "solution_html", return_value="<p>y</p>"):
+        text = gift._question(lp)
+    assert "<script>" not in text and "C < Ki" not in text
+    assert "#&lt;script&gt;alert(1)&lt;/script&gt; when C &lt; Ki &amp; more" in text
     assert gift.escape("a=b~c#d{e}f:g\\h") == "a\\=b\\~c\\#d\\{e\\}f\\:g\\\\h"
 
 

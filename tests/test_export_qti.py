@@ -164,3 +164,46 @@ def test_canvas_puts_misconception_feedback_in_the_wrong_answer_feedback(exam, c
     wrong = item.find(f"{Q12}itemfeedback[@ident='general_incorrect_fb']").findtext(f".//{Q12}mattext")
     for m in prob.instance.parts[0].misconceptions:
         assert m.feedback in wrong
+
+
+def test_manifest_validates_against_the_ims_content_packaging_schema(package):
+    from _export_helpers import imscp_schema
+
+    schema = imscp_schema()
+    errors = list(schema.iter_errors(io.BytesIO(package["imsmanifest.xml"])))
+    assert not errors, f"imsmanifest.xml: {errors[0]}"
+
+
+def test_assessment_item_refs_carry_the_item_identifiers(package):
+    """Canvas's QTI 2.1 converter matches a test's item references to the items by identifier."""
+    tests = [n for n in package if n.startswith("tests/")]
+    assert tests
+    for name in tests:
+        refs = etree.fromstring(package[name]).iter(f"{QTI}assessmentItemRef")
+        seen = 0
+        for ref in refs:
+            item = etree.fromstring(package[ref.get("href").removeprefix("../")])
+            assert ref.get("identifier") == item.get("identifier")
+            seen += 1
+        assert seen
+
+
+def test_canvas_groups_are_sorted_by_problem_then_part():
+    # Version 1's part (c) is unattainable (left out), so its group first appears with version 2,
+    # after every group of version 1.
+    exam = build(["export-edge", "occupancy-from-ki"], versions=3, seed=1)
+    assert [v.problems[0].instance.parts[2].unattainable for v in exam.versions] == [True, False, False]
+    root = etree.fromstring(canvas.assessment_xml(exam))
+    titles = [g.get("title") for g in root.findall(f"{Q12}assessment/{Q12}section/{Q12}section")]
+    assert titles == ["Problem 1 (a)", "Problem 1 (b)", "Problem 1 (c)", "Problem 2"]
+    assert canvas._natural("9") < canvas._natural("10") and canvas._natural("a2") < canvas._natural("a10")
+
+
+def test_canvas_rescaled_stem_asks_in_the_new_unit(exam, canvas_files):
+    qid = canvas.quiz_id(exam)
+    root = etree.fromstring(canvas_files[f"{qid}/{qid}.xml"])
+    prob = next(p for p in exam.versions[0].problems if p.instance.template.id == "export-edge")
+    item = next(i for i in root.iter(f"{Q12}item") if i.get("ident") == qti21.identifier(f"{prob.instance.id}-a"))
+    text = item.findtext(f".//{Q12}mattext")
+    assert "What is C in nM?" in text and "mol/L" not in text
+    assert text.endswith("<p><em>Give the answer in nM.</em></p>")

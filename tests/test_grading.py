@@ -202,3 +202,33 @@ def test_relative_rule_sets_the_tolerance():
     part = _with_rule("{relative: 0.05}")
     assert (part.low, part.high) == pytest.approx((76.0, 84.0))
     assert grade(part, "83.9 %").correct and not grade(part, "84.1 %").correct
+
+
+def _part_with_value(value, unit="mg/day"):
+    import copy
+
+    p = copy.deepcopy(generate(bank.load("occupancy-from-ki"), 1, {"drug": "sertraline", "Ki": 0.29, "C": 1.16}).part("a"))
+    p.value, p.unit, p.misconceptions = value, unit, []
+    p.regrade(rtol=0.01, atol=0.0)
+    return p
+
+
+@pytest.mark.parametrize("answer", ["1.234", "1.234 mg/day", "1.235"])
+def test_a_point_that_may_be_a_thousands_separator_is_pointed_out(answer):
+    v = grade(_part_with_value(1234.0), answer)
+    assert v.status == "incorrect"
+    assert v.notes[-1] == "SLIP:thousands_point"
+    assert "if you meant 123" in v.feedback and "without a separator" in v.feedback
+
+
+@pytest.mark.parametrize("value,answer", [
+    (125.0, "0.125"),      # integer part 0: never a thousands separator
+    (1.234, "1.234"),      # right as read: no warning
+    (1234.0, "1.2340"),    # four decimals
+    (1234.0, "1.23"),      # two decimals
+    (12340.0, "1.234"),    # x1000 is not near the expected value
+    (1234.0, "1234.567"),  # four digits before the point
+])
+def test_no_thousands_warning_on_normal_answers(value, answer):
+    v = grade(_part_with_value(value), answer)
+    assert "SLIP:thousands_point" not in v.notes

@@ -18,7 +18,7 @@ def compare(
         "--rtol", metavar="R", help="Relative tolerance: accept |s − t| ≤ R·|t| (default 0.05; '5%' also works).",
         show_default=False)] = None,
     atol: Annotated[str | None, typer.Option(
-        "--atol", metavar="A", help="Absolute tolerance: accept |s − t| < A; may carry a unit ('0.5 nM').",
+        "--atol", metavar="A", help="Absolute tolerance: accept |s − t| ≤ A (both ends); may carry a unit ('0.5 nM').",
         show_default=False)] = None,
     sigfigs: Annotated[str | None, typer.Option(
         "--sigfigs", metavar="N[,M]",

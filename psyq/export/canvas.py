@@ -15,8 +15,9 @@ unit (M → µM, a fraction → %) and the prompt says so.
 from __future__ import annotations
 
 import math
+import re
 import xml.etree.ElementTree as ET
-from html import escape
+from html import escape, unescape
 
 from psyq.errors import PsyqError
 from psyq.export import common as C
@@ -122,7 +123,9 @@ def assessment_xml(exam) -> bytes:
     groups: dict[tuple[int, str], list[C.LmsPart]] = {}
     for lp in C.lms_parts(exam):
         groups.setdefault((lp.problem.number, lp.part.id), []).append(lp)
-    for (number, pid), parts in groups.items():
+    # Problem then part, in numeric order ("Problem 9 (c)" before "Problem 10"): a part that only
+    # some versions have would otherwise be appended after the first version's groups.
+    for (number, pid), parts in sorted(groups.items(), key=lambda kv: (kv[0][0], _natural(kv[0][1]))):
         multi = parts[0].multipart
         section = _el(root_section, "section", {"ident": qti21.identifier(f"group-{number}-{pid}"),
                                                 "title": f"Problem {number}" + (f" ({pid})" if multi else "")})
@@ -134,6 +137,11 @@ def assessment_xml(exam) -> bytes:
         for lp in parts:
             _item(section, lp)
     return C.xml_bytes(root)
+
+
+def _natural(text: str) -> tuple:
+    """Sort key reading runs of digits as numbers ("a2" before "a10")."""
+    return tuple((0, int(tok), "") if tok.isdigit() else (1, 0, tok) for tok in re.findall(r"\d+|\D+", text))
 
 
 def _item(section, lp: C.LmsPart) -> None:
@@ -149,6 +157,7 @@ def _item(section, lp: C.LmsPart) -> None:
     html = moodle.question_html(lp, math="text")
     if factor != 1.0 or unit != lp.unit:
         html = html.replace(f"<p><em>Give the answer in {escape(lp.unit)}.</em></p>", "")
+        html = _prompt_in_unit(lp, html, unit)
         html += f"<p><em>Give the answer in {escape(unit) if unit else 'plain numbers'}.</em></p>"
     _mattext(presentation, html)
     response = _el(presentation, "response_str", {"ident": "response1", "rcardinality": "Single"})
@@ -179,6 +188,38 @@ def _item(section, lp: C.LmsPart) -> None:
         wrong_html = "<p>Not within the accepted range.</p>"
     fb = _el(item, "itemfeedback", {"ident": "general_incorrect_fb"})
     _mattext(_el(fb, "flow_mat"), wrong_html)
+
+
+# "in mol/L", "in µM": the unit a prompt asks in (up to the punctuation or space after it).
+_IN_UNIT = re.compile(r"(\bin\s+)([^\s?!,;:()<>]+?)(?=[.]?(?:[\s?!,;:)<]|$))")
+
+
+def _prompt_in_unit(lp: C.LmsPart, html: str, unit: str) -> str:
+    """The part's prompt with "in <the part's unit>" (any spelling: mol/L for M) rewritten into
+    ``unit``, so that a rescaled question does not ask "in mol/L?" and then for nM."""
+    from psyq import units
+
+    if not unit:
+        return html
+    try:
+        asked = units.unit(lp.part.unit) if lp.part.unit not in ("", "fraction") else units.FRACTION
+    except PsyqError:
+        return html
+    prompt = escape(C.problem_view(lp.problem).parts[lp.index].prompt)
+
+    def swap(m: re.Match) -> str:
+        try:
+            written = units.parse_unit(unescape(m.group(2)))
+        except PsyqError:  # not a unit: "in the plasma"
+            return m.group(0)
+        if written.text == asked.text or written.same_as(asked):
+            return m.group(1) + escape(unit)
+        return m.group(0)
+
+    head, found, tail = html.rpartition(prompt)
+    if not found:
+        return html
+    return head + _IN_UNIT.sub(swap, prompt) + tail
 
 
 def _fixed(x: float) -> str:

@@ -265,7 +265,11 @@ def accepted(part) -> tuple[float, float, float, float, str]:
     t = part.value
     rule = getattr(part.spec, "rule", None)
     if rule is None or rule.kind in ("relative", "absolute"):
-        return t, (part.high - part.low) / 2, part.low, part.high, ""
+        # The exact decimal ends (1.1 ± 0.1 is [1.0, 1.2]): the LMS accepts what psyq accepts.
+        from psyq.grading import accepted_interval
+
+        low, high = accepted_interval(t, part.rtol, part.atol)
+        return t, (high - low) / 2, low, high, ""
     text = plain_number(t, 15)
     interval = None
     if rule.kind == "decimals":

@@ -3,11 +3,13 @@
 ``{#=%100%value:tolerance#feedback =%0%mistake:tolerance#feedback ####general feedback}`` — the
 accepted interval, each misconception as a 0 % answer with its feedback, the worked solution as
 general feedback.  GIFT numerical questions have no units: the prompt says which unit to answer
-in.  Text is HTML ([html] format) with GIFT's special characters (~ = # { } : and backslash)
-escaped.
+in.  Text and per-answer feedback are HTML ([html] format; plain text HTML-escaped) with GIFT's
+special characters (~ = # { } : and backslash) escaped.
 """
 
 from __future__ import annotations
+
+from html import escape as html_escape
 
 from psyq.export import common as C
 from psyq.export import moodle
@@ -49,7 +51,10 @@ def _question(lp: C.LmsPart) -> str:
     text = escape(moodle.question_html(lp, math="text"))
     answers = [f"=%100%{C.plain_number(lp.value)}:{C.plain_number(lp.half)}#{escape('Correct.')}"]
     for alt in lp.alternatives:
-        answers.append(f"=%0%{C.plain_number(alt.value)}:{C.plain_number(alt.half)}#{escape(alt.feedback)}")
+        # Moodle reads GIFT feedback in the question's format (HTML here): escaped as the question
+        # text is, so "C < Ki" and a stray "<script>" show as typed.
+        answers.append(f"=%0%{C.plain_number(alt.value)}:{C.plain_number(alt.half)}"
+                       f"#{escape(html_escape(alt.feedback, quote=False))}")
     general = escape(moodle.solution_html(lp, math="text"))
     body = " ".join(answers)
     return f"::{name}::[html]{text}{{#{body} ####{general}}}"

@@ -170,8 +170,10 @@ def test_xml(exam, version, items: list[tuple[str, str]]) -> bytes:
                                 "submissionMode": "simultaneous"})
     section = _el(tp, "assessmentSection", {"identifier": "section1", "title": f"Version {version.index}",
                                             "visible": "true"})
-    for i, (ident, href) in enumerate(items, start=1):
-        _el(section, "assessmentItemRef", {"identifier": f"ref{i}", "href": href})
+    for ident, href in items:
+        # The reference carries the item's own identifier: QTI allows another, but Canvas's converter
+        # matches them and imports exact-text blanks when they differ.
+        _el(section, "assessmentItemRef", {"identifier": ident, "href": href})
     op = _el(root, "outcomeProcessing")
     sov = _el(op, "setOutcomeValue", {"identifier": "SCORE"})
     s = _el(sov, "sum")
