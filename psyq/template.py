@@ -165,6 +165,9 @@ class Template:
     path: str
     content_hash: str
     data_dirs: tuple[str, ...] = field(default=())
+    # Teaching constraints (text → misconception names): they exist only to keep those misconceptions
+    # apart from the answer, so pinned givens that break them warn instead of being refused.
+    teaching: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
 
     @property
     def givens(self) -> list[str]:
@@ -253,12 +256,22 @@ def build_template(data: Any, *, file: str, raw: bytes, data_dirs: tuple[str, ..
     value_names = names | {n for n, p in params.items() if not p.categorical}
 
     constraints = []
+    teaching_marks: list[tuple[str, list, int]] = []  # (text, names, index), checked once parts are known
     cons = data.get("constraints") or []
     if not isinstance(cons, list):
         raise ctx.error("constraints must be a list of comparisons", data, "constraints",
                         hint="e.g. '- C > 0.5*Ki'")
     for i, item in enumerate(cons):
-        if not isinstance(item, str):
+        if isinstance(item, Mapping):
+            # {check: "...", teaching: [misconception, ...]}: kept only to tell misconceptions apart
+            if set(item) != {"check", "teaching"} or not isinstance(item.get("check"), str) \
+                    or not isinstance(item.get("teaching"), list) or not item["teaching"]:
+                raise ctx.error("a teaching constraint is {check: '<comparison>', teaching: [misconception, ...]}",
+                                cons, i, f"constraints[{i}]",
+                                hint="list the misconceptions the check keeps apart from the answer")
+            teaching_marks.append((item["check"], item["teaching"], i))
+            item = item["check"]
+        elif not isinstance(item, str):
             raise ctx.error("a constraint is a comparison written as text", cons, i, f"constraints[{i}]")
         node = _expr(ctx, item, value_names, cons, i, f"constraints[{i}]", allow_compare=True)
         if not isinstance(node, (E.Compare, E.BoolOp)):
@@ -267,6 +280,15 @@ def build_template(data: Any, *, file: str, raw: bytes, data_dirs: tuple[str, ..
         constraints.append((node, item))
 
     parts = _parts(ctx, data["parts"], data, symbols, params, value_names)
+    misconception_names = {m.name for p in parts for m in p.misconceptions}
+    teaching: dict[str, tuple[str, ...]] = {}
+    for text, names, i in teaching_marks:
+        for name in names:
+            if name not in misconception_names:
+                raise ctx.error(f"teaching names '{name}', which is no misconception of this template",
+                                cons, i, f"constraints[{i}]",
+                                hint="misconceptions: " + ", ".join(sorted(misconception_names)))
+        teaching[text] = tuple(str(n) for n in names)
     unknowns = [n for n in symbols if n not in params]
     used = set().union(*(E.free_symbols(l) | E.free_symbols(r) for l, r, _ in relations))
     for n in unknowns:
@@ -307,7 +329,7 @@ def build_template(data: Any, *, file: str, raw: bytes, data_dirs: tuple[str, ..
         relations=tuple(relations), params=params, constraints=tuple(constraints),
         parts=tuple(parts), solution=solution, sources=tuple(s.strip() for s in sources),
         molar_mass=molar_mass, figure=figure, tags=tuple(str(t) for t in tags), path=file,
-        content_hash=hashlib.sha256(raw).hexdigest(), data_dirs=data_dirs,
+        content_hash=hashlib.sha256(raw).hexdigest(), data_dirs=data_dirs, teaching=teaching,
     )
 
 
