@@ -141,7 +141,10 @@ def lint_template(template, *, seeds: int = DEFAULT_SEEDS) -> list[Finding]:
             if not shown.correct:
                 fail(f"part {part.id} displayed answer", seed,
                      f"the displayed answer '{part.display}' grades {shown.status}: {shown.feedback}")
+            only_unattainable = {m.name for m in part.spec.misconceptions if m.unattainable}
             for m in part.misconceptions:
+                if m.name in only_unattainable:
+                    continue  # met only where the part is "not attainable": nothing to be told apart from
                 key = (part.id, m.name)
                 mis_hits.setdefault(key, 0)
                 mis_seen[key] = mis_seen.get(key, 0) + 1

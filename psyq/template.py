@@ -90,6 +90,9 @@ class Misconception:
     expr: E.Node
     feedback: str
     source_text: str
+    # True (YAML `when: unattainable`): the number a student computes where the part is "not
+    # attainable" (the dose found by ignoring the plateau or the labelled ceiling); matched only there.
+    unattainable: bool = False
 
 
 @dataclass(frozen=True)
@@ -661,6 +664,11 @@ def _parts(ctx, node, data, symbols, params, value_names) -> list[Part]:
         mnames = set()
         for j, m in enumerate(mnode):
             mpath = f"{path}.misconceptions[{j}]"
+            if isinstance(m, Mapping) and not set(m) <= {"name", "expr", "feedback", "when"}:
+                raise ctx.error("a misconception has name, expr, feedback and optionally when", mnode, j, mpath)
+            if isinstance(m, Mapping) and m.get("when", "unattainable") != "unattainable":
+                raise ctx.error("when: unattainable is the only choice (a misconception met where the part "
+                                "is 'not attainable')", m, "when", mpath)
             if not isinstance(m, Mapping) or not all(isinstance(m.get(k), str) for k in ("name", "expr", "feedback")):
                 raise ctx.error("a misconception needs name, expr and feedback", mnode, j, mpath,
                                 hint="e.g. {name: unoccupied, expr: 'Ki/(C + Ki)', feedback: '…'}")
@@ -668,7 +676,10 @@ def _parts(ctx, node, data, symbols, params, value_names) -> list[Part]:
                 raise ctx.error("misconception names are unique lowercase_with_underscores", m, "name", mpath)
             mnames.add(m["name"])
             miscs.append(Misconception(m["name"], _expr(ctx, m["expr"], value_names, m, "expr", mpath),
-                                       m["feedback"].strip(), m["expr"]))
+                                       m["feedback"].strip(), m["expr"], "when" in m))
+        if any(m.unattainable for m in miscs) and spec.get("unattainable_if") is None:
+            raise ctx.error("a 'when: unattainable' misconception needs the part's unattainable_if", spec,
+                            "misconceptions", path)
         un = spec.get("unattainable_if")
         un_node = None
         if un is not None:
