@@ -833,7 +833,7 @@ def _map_values(col: list, fn) -> list:
 
 def _unit_suffix(unit: str) -> str:
     """What follows a number: " nM"; nothing after a fraction (shown as a bare number)."""
-    return "" if not unit or unit == "fraction" else " " + unit
+    return "" if not unit or unit in ("fraction", "1") else " " + unit  # "1": a dimensionless coefficient
 
 
 def part_interval(p: Part, value: float) -> tuple[float, float]:
