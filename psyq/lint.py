@@ -23,7 +23,7 @@ from typing import Callable, Iterable
 from psyq.errors import PsyqError
 
 DEFAULT_SEEDS = 1000
-MISCONCEPTION_DISTINCT = 0.99
+MISCONCEPTION_DISTINCT = 0.999  # every named mistake must be recognisable on (nearly) every seed
 
 
 @dataclass
@@ -158,7 +158,7 @@ def lint_template(template, *, seeds: int = DEFAULT_SEEDS) -> list[Finding]:
         rate = hits / mis_seen[(pid, name)]
         if rate < MISCONCEPTION_DISTINCT:
             add(f"part {pid} misconception {name}",
-                f"distinguishable from the answer in only {rate:.1%} of seeds (needs {MISCONCEPTION_DISTINCT:.0%})",
+                f"distinguishable from the answer in only {rate:.1%} of seeds (needs {MISCONCEPTION_DISTINCT:.1%})",
                 mis_first.get((pid, name)))
     for template_part in template.parts:
         if len(template_part.misconceptions) < 2:
