@@ -23,9 +23,10 @@ FAMILY_TITLES: dict[str, str] = {
     "snri": "SNRI engagement",
     "mao": "MAO recovery",
     "washout": "Washout and switching",
-    "bupropion": "Bupropion seizure risk",
+    "bupropion": "Bupropion: seizure risk and NDRI occupancy",
     "delay": "Therapeutic delay",
-    "ketamine": "Ketamine dosing",
+    "ketamine": "Ketamine dosing and NMDA occupancy",
+    "pk": "Pharmacokinetics: accumulation and steady state",
 }
 
 

@@ -72,3 +72,7 @@ class InputError(PsyqError):
             return ""
         shown = self.text.replace("\n", " ").replace("\t", " ")
         return f"  {shown}\n  {' ' * min(self.position, len(shown))}^"
+
+
+class PsyqWarning(UserWarning):
+    """Something a person should know that does not stop the command (the CLI prints it on stderr)."""

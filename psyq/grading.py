@@ -165,6 +165,12 @@ def grade_parsed(part, parsed: ParsedAnswer, v: Verdict) -> Verdict:
         v.feedback = ("No value reaches this target (check it against the maximum the model allows); "
                       "answer 'not attainable'.")
         v.value = parsed.value
+        mis = _match_misconception(part, parsed.value, unattainable=True) \
+            if parsed.unit is None or parsed.unit.text == part.unit else None
+        if mis is not None:  # the dose computed while ignoring the plateau or the ceiling
+            v.notes.append(f"MISC:{mis.name}")
+            v.misconception = mis.name
+            v.feedback = f"{mis.feedback} Answer 'not attainable'."
         return v
 
     part_unit = units.unit(part.unit) if part.unit not in ("", "fraction") else units.FRACTION
@@ -232,10 +238,14 @@ def grade_parsed(part, parsed: ParsedAnswer, v: Verdict) -> Verdict:
     return v
 
 
-def _match_misconception(part, s: float):
+def _match_misconception(part, s: float, unattainable: bool = False):
+    """The closest misconception within tolerance; ``unattainable`` selects those the template marks
+    `when: unattainable` (met only where the part is "not attainable"), otherwise the others."""
+    spec = getattr(part, "spec", None)
+    only_there = {m.name for m in getattr(spec, "misconceptions", ()) if getattr(m, "unattainable", False)}
     best, best_err = None, math.inf
     for m in part.misconceptions:
-        if m.value is None or not math.isfinite(m.value):
+        if m.value is None or not math.isfinite(m.value) or (m.name in only_there) != unattainable:
             continue
         if within(s, m.value, part.rtol, part.atol):
             err = abs(s - m.value)

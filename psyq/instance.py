@@ -25,7 +25,7 @@ from typing import Any, Iterable, Mapping
 
 from psyq import draws
 from psyq import expr as E
-from psyq.errors import InputError, PsyqError, TemplateError
+from psyq.errors import InputError, PsyqError, PsyqWarning, TemplateError
 from psyq.template import PLACEHOLDER, Param, Part, Template
 
 MAX_ATTEMPTS = 64  # rejection-sampling rounds before a template is declared unsatisfiable
@@ -348,12 +348,15 @@ def _check_pinned(template: Template, pinned: Mapping[str, Any]) -> dict[str, An
     return out
 
 
-def solve_values(template: Template, seeds: Iterable[int], pinned: Mapping[str, Any] | None = None):
+def solve_values(template: Template, seeds: Iterable[int], pinned: Mapping[str, Any] | None = None,
+                 *, _teaching: bool = True):
     """Draw, round, solve and check constraints for many seeds at once.
 
     Returns (values: name → array, categorical: name → list, unattainable: part id → bool array).
     Seeds whose draws break a constraint are redrawn with the next attempt number, up to
     MAX_ATTEMPTS rounds; the result for a seed never depends on the other seeds in the batch.
+    Pinned givens that can only break *teaching* constraints (template.teaching) are generated
+    anyway, with a :class:`TeachingConstraintWarning` naming the misconceptions that coincide.
     """
     import numpy as np
 
@@ -383,7 +386,8 @@ def solve_values(template: Template, seeds: Iterable[int], pinned: Mapping[str, 
             ok &= un | np.isfinite(values[part.ask])
         with np.errstate(all="ignore"):
             for node, _text in template.constraints:
-                ok &= np.asarray(E.evaluate_array(node, values), dtype=bool)
+                if _teaching or _text not in template.teaching:
+                    ok &= np.asarray(E.evaluate_array(node, values), dtype=bool)
         if _round == 0:
             result_num = {k: np.full(n, np.nan) for k in values}
             result_cat = {k: [None] * n for k in categorical}
@@ -405,12 +409,51 @@ def solve_values(template: Template, seeds: Iterable[int], pinned: Mapping[str, 
         if pinned and len(pinned) == len([p for p in template.params.values() if p.kind != "expr"]):
             break  # everything pinned: redrawing cannot help
         attempts[todo] += 1
+    if pinned and _teaching and template.teaching:
+        _teaching_fallback(template, seeds, todo, pinned, result_num, result_cat, result_unatt)
+        return result_num, result_cat, result_unatt
     bad = int(seeds[todo[0]])
     what = "the pinned givens" if pinned else f"seed {bad}"
     raise TemplateError(f"{what} cannot satisfy the constraints of {template.id} after {MAX_ATTEMPTS} draws",
                         file=template.path, key="constraints",
                         hint="widen the parameter ranges or relax the constraints" if not pinned
                         else "choose pinned values that meet: " + "; ".join(t for _, t in template.constraints))
+
+
+class TeachingConstraintWarning(PsyqWarning):
+    """Pinned givens break a teaching constraint: the instance is made, a misconception coincides."""
+
+
+def _teaching_fallback(template: Template, seeds, todo, pinned, result_num, result_cat, result_unatt) -> None:
+    """An instructor's pinned givens win over teaching constraints (never over physical limits).
+
+    The seeds in ``todo`` met no draw that satisfies every constraint; they are drawn again from
+    attempt 0 with only the non-teaching constraints (so each stays a function of its own seed), a
+    warning names the misconceptions that may now equal the answer, and the results are filled in.
+    """
+    import warnings
+
+    import numpy as np
+
+    num, cat, unatt = solve_values(template, seeds[todo].tolist(), pinned, _teaching=False)
+    broken: list[str] = []
+    with np.errstate(all="ignore"):
+        for node, text in template.constraints:
+            names = template.teaching.get(text)
+            if names and not np.all(np.asarray(E.evaluate_array(node, num), dtype=bool)):
+                broken.append(f"'{text}' ({', '.join(names)})")
+    for k, v in num.items():
+        result_num.setdefault(k, np.full(len(seeds), np.nan))[todo] = v
+    for k, v in cat.items():
+        column = result_cat.setdefault(k, [None] * len(seeds))
+        for j, i in enumerate(todo.tolist()):
+            column[i] = v[j]
+    for k, v in unatt.items():
+        result_unatt.setdefault(k, np.zeros(len(seeds), dtype=bool))[todo] = v
+    given = ", ".join(f"{k}={v}" for k, v in pinned.items())
+    warnings.warn(TeachingConstraintWarning(
+        f"{template.id}: the pinned givens {given} break the teaching constraint "
+        + "; ".join(broken) + ": those misconceptions may be indistinguishable from the answer"), stacklevel=3)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -790,7 +833,7 @@ def _map_values(col: list, fn) -> list:
 
 def _unit_suffix(unit: str) -> str:
     """What follows a number: " nM"; nothing after a fraction (shown as a bare number)."""
-    return "" if not unit or unit == "fraction" else " " + unit
+    return "" if not unit or unit in ("fraction", "1") else " " + unit  # "1": a dimensionless coefficient
 
 
 def part_interval(p: Part, value: float) -> tuple[float, float]:

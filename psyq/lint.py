@@ -15,6 +15,7 @@ Each finding names the file, the template, the check and the smallest failing se
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable
@@ -22,7 +23,7 @@ from typing import Callable, Iterable
 from psyq.errors import PsyqError
 
 DEFAULT_SEEDS = 1000
-MISCONCEPTION_DISTINCT = 0.99
+MISCONCEPTION_DISTINCT = 0.999  # every named mistake must be recognisable on (nearly) every seed
 
 
 @dataclass
@@ -140,7 +141,10 @@ def lint_template(template, *, seeds: int = DEFAULT_SEEDS) -> list[Finding]:
             if not shown.correct:
                 fail(f"part {part.id} displayed answer", seed,
                      f"the displayed answer '{part.display}' grades {shown.status}: {shown.feedback}")
+            only_unattainable = {m.name for m in part.spec.misconceptions if m.unattainable}
             for m in part.misconceptions:
+                if m.name in only_unattainable:
+                    continue  # met only where the part is "not attainable": nothing to be told apart from
                 key = (part.id, m.name)
                 mis_hits.setdefault(key, 0)
                 mis_seen[key] = mis_seen.get(key, 0) + 1
@@ -154,11 +158,17 @@ def lint_template(template, *, seeds: int = DEFAULT_SEEDS) -> list[Finding]:
         rate = hits / mis_seen[(pid, name)]
         if rate < MISCONCEPTION_DISTINCT:
             add(f"part {pid} misconception {name}",
-                f"distinguishable from the answer in only {rate:.1%} of seeds (needs {MISCONCEPTION_DISTINCT:.0%})",
+                f"distinguishable from the answer in only {rate:.1%} of seeds (needs {MISCONCEPTION_DISTINCT:.1%})",
                 mis_first.get((pid, name)))
     for template_part in template.parts:
         if len(template_part.misconceptions) < 2:
             add(f"part {template_part.id} misconceptions", "needs at least two named misconceptions")
+        if template_part.hints:
+            stated = solved_relation_in_hint(template, template_part, template_part.hints[0])
+            if stated:
+                add(f"part {template_part.id} hints",
+                    f"the first hint states the solved relation '{stated}': hints go from gentle to "
+                    "explicit, so give the idea first and the formula in a later hint")
     # A seed's instance must not depend on its batch.
     for seed in (0, seeds // 2, seeds - 1):
         single = generate(template, seed).to_json()
@@ -166,3 +176,41 @@ def lint_template(template, *, seeds: int = DEFAULT_SEEDS) -> list[Finding]:
             add("determinism", "one-at-a-time generation differs from vectorised generation", seed)
             break
     return findings
+
+
+# --- hints: gentle first ------------------------------------------------------------------------
+# The first hint must not hand over the answer's formula.  A hint "states the solved relation" when
+# it contains an equation whose left side names the asked symbol (its name, the name before its
+# first underscore, or words all taken from its meaning) and whose right side is a formula (an
+# operator or function) that does not itself contain the asked symbol (that would be a relation
+# still to be solved, which is a fair first hint).
+_HINT_MATH = str.maketrans({"·": "*", "×": "*", "−": "-", "[": "(", "]": ")", "θ": "occ"})
+_EQUATION = re.compile(r"([A-Za-z][A-Za-z0-9_ ]{0,40}?)\s*=\s*([^=;:]+)")
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+_FORMULA = re.compile(r"[*/^+]|(?<![A-Za-z])-|\b(?:log2|log10|ln|exp|sqrt)\(")
+_STOP = {"the", "a", "an", "of", "at", "in", "is", "and", "so", "then", "with", "to", "for", "by"}
+
+
+def _hint_math(text: str) -> str:
+    return text.translate(_HINT_MATH).replace("t½", "t_half").replace("½", "_half")
+
+
+def solved_relation_in_hint(template, part, hint: str) -> str | None:
+    """The equation in ``hint`` that gives the part's asked symbol explicitly, or None."""
+    ask = part.ask
+    names = {ask.lower(), ask.split("_")[0].lower(), ask.replace("_", "").lower()}
+    if ask.startswith("occ"):
+        names |= {"occ", "occupancy"}
+    meaning = {w.lower() for w in _WORD.findall(template.symbols[ask].meaning)}
+    text = _hint_math(hint)
+    for m in _EQUATION.finditer(text):
+        lhs_words = [w.lower() for w in _WORD.findall(m.group(1))]
+        if not lhs_words:
+            continue
+        content = [w for w in lhs_words if w not in _STOP]
+        named = lhs_words[-1] in names or (content and all(w in meaning for w in content[-2:]))
+        rhs = m.group(2).split(". ")[0].split(", ")[0].strip().rstrip(".")
+        rhs_words = {w.lower() for w in _WORD.findall(rhs)}
+        if named and _FORMULA.search(rhs) and not (rhs_words & {ask.lower()}):
+            return f"{m.group(1).split()[-1]} = {rhs}"
+    return None

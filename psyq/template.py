@@ -90,6 +90,9 @@ class Misconception:
     expr: E.Node
     feedback: str
     source_text: str
+    # True (YAML `when: unattainable`): the number a student computes where the part is "not
+    # attainable" (the dose found by ignoring the plateau or the labelled ceiling); matched only there.
+    unattainable: bool = False
 
 
 @dataclass(frozen=True)
@@ -165,6 +168,9 @@ class Template:
     path: str
     content_hash: str
     data_dirs: tuple[str, ...] = field(default=())
+    # Teaching constraints (text → misconception names): they exist only to keep those misconceptions
+    # apart from the answer, so pinned givens that break them warn instead of being refused.
+    teaching: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
 
     @property
     def givens(self) -> list[str]:
@@ -252,12 +258,22 @@ def build_template(data: Any, *, file: str, raw: bytes, data_dirs: tuple[str, ..
     value_names = names | {n for n, p in params.items() if not p.categorical}
 
     constraints = []
+    teaching_marks: list[tuple[str, list, int]] = []  # (text, names, index), checked once parts are known
     cons = data.get("constraints") or []
     if not isinstance(cons, list):
         raise ctx.error("constraints must be a list of comparisons", data, "constraints",
                         hint="e.g. '- C > 0.5*Ki'")
     for i, item in enumerate(cons):
-        if not isinstance(item, str):
+        if isinstance(item, Mapping):
+            # {check: "...", teaching: [misconception, ...]}: kept only to tell misconceptions apart
+            if set(item) != {"check", "teaching"} or not isinstance(item.get("check"), str) \
+                    or not isinstance(item.get("teaching"), list) or not item["teaching"]:
+                raise ctx.error("a teaching constraint is {check: '<comparison>', teaching: [misconception, ...]}",
+                                cons, i, f"constraints[{i}]",
+                                hint="list the misconceptions the check keeps apart from the answer")
+            teaching_marks.append((item["check"], item["teaching"], i))
+            item = item["check"]
+        elif not isinstance(item, str):
             raise ctx.error("a constraint is a comparison written as text", cons, i, f"constraints[{i}]")
         node = _expr(ctx, item, value_names, cons, i, f"constraints[{i}]", allow_compare=True)
         if not isinstance(node, (E.Compare, E.BoolOp)):
@@ -266,6 +282,15 @@ def build_template(data: Any, *, file: str, raw: bytes, data_dirs: tuple[str, ..
         constraints.append((node, item))
 
     parts = _parts(ctx, data["parts"], data, symbols, params, value_names)
+    misconception_names = {m.name for p in parts for m in p.misconceptions}
+    teaching: dict[str, tuple[str, ...]] = {}
+    for text, names, i in teaching_marks:
+        for name in names:
+            if name not in misconception_names:
+                raise ctx.error(f"teaching names '{name}', which is no misconception of this template",
+                                cons, i, f"constraints[{i}]",
+                                hint="misconceptions: " + ", ".join(sorted(misconception_names)))
+        teaching[text] = tuple(str(n) for n in names)
     unknowns = [n for n in symbols if n not in params]
     used = set().union(*(E.free_symbols(l) | E.free_symbols(r) for l, r, _ in relations))
     for n in unknowns:
@@ -306,7 +331,7 @@ def build_template(data: Any, *, file: str, raw: bytes, data_dirs: tuple[str, ..
         relations=tuple(relations), params=params, constraints=tuple(constraints),
         parts=tuple(parts), solution=solution, sources=tuple(s.strip() for s in sources),
         molar_mass=molar_mass, figure=figure, tags=tuple(str(t) for t in tags), path=file,
-        content_hash=hashlib.sha256(raw).hexdigest(), data_dirs=data_dirs,
+        content_hash=hashlib.sha256(raw).hexdigest(), data_dirs=data_dirs, teaching=teaching,
     )
 
 
@@ -638,6 +663,11 @@ def _parts(ctx, node, data, symbols, params, value_names) -> list[Part]:
         mnames = set()
         for j, m in enumerate(mnode):
             mpath = f"{path}.misconceptions[{j}]"
+            if isinstance(m, Mapping) and not set(m) <= {"name", "expr", "feedback", "when"}:
+                raise ctx.error("a misconception has name, expr, feedback and optionally when", mnode, j, mpath)
+            if isinstance(m, Mapping) and m.get("when", "unattainable") != "unattainable":
+                raise ctx.error("when: unattainable is the only choice (a misconception met where the part "
+                                "is 'not attainable')", m, "when", mpath)
             if not isinstance(m, Mapping) or not all(isinstance(m.get(k), str) for k in ("name", "expr", "feedback")):
                 raise ctx.error("a misconception needs name, expr and feedback", mnode, j, mpath,
                                 hint="e.g. {name: unoccupied, expr: 'Ki/(C + Ki)', feedback: '…'}")
@@ -645,7 +675,10 @@ def _parts(ctx, node, data, symbols, params, value_names) -> list[Part]:
                 raise ctx.error("misconception names are unique lowercase_with_underscores", m, "name", mpath)
             mnames.add(m["name"])
             miscs.append(Misconception(m["name"], _expr(ctx, m["expr"], value_names, m, "expr", mpath),
-                                       m["feedback"].strip(), m["expr"]))
+                                       m["feedback"].strip(), m["expr"], "when" in m))
+        if any(m.unattainable for m in miscs) and spec.get("unattainable_if") is None:
+            raise ctx.error("a 'when: unattainable' misconception needs the part's unattainable_if", spec,
+                            "misconceptions", path)
         un = spec.get("unattainable_if")
         un_node = None
         if un is not None:

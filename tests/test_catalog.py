@@ -42,6 +42,18 @@ def test_every_template_is_catalogued_with_its_misconceptions(entries):
         assert e.example_text and all(p.answer for p in e.example_parts)
 
 
+NEW_IN_ISSUE_13 = ("sert-occupancy-time-course", "accumulation-factor", "venlafaxine-css-occupancy",
+                   "bupropion-ndri-occupancy", "ketamine-nmda-occupancy", "mao-tyramine-thresholds",
+                   "delay-occupancy-vs-onset", "washout-rima-switch")
+
+
+def test_docs_catalog_lists_the_new_templates():
+    text = CATALOG_MD.read_text(encoding="utf-8")
+    for template_id in NEW_IN_ISSUE_13:
+        assert f"### {template_id}\n" in text, template_id
+    assert "Pharmacokinetics: accumulation and steady state" in text  # the tenth family has a title
+
+
 def test_catalogue_order_follows_families_then_difficulty(entries):
     order = C.family_order([e.family for e in entries])
     keys = [(order.index(e.family), e.difficulty, e.id) for e in entries]

@@ -87,7 +87,7 @@ MW = {
 
 SALT_MW = {
     "amitriptyline": 313.87, "nortriptyline": 299.84, "imipramine": 316.87, "desipramine": 302.85,
-    "clomipramine": 351.32, "fluoxetine": 345.79, "sertraline": 342.69, "paroxetine": 365.83,
+    "clomipramine": 351.32, "fluoxetine": 345.79, "sertraline": 342.69, "paroxetine": 374.84,  # hydrochloride hemihydrate as dispensed (DOMAIN 10.7)
     "citalopram": 405.31, "escitalopram": 414.43, "venlafaxine": 313.87, "desvenlafaxine": 399.48,
     "duloxetine": 333.88, "milnacipran": 282.81, "levomilnacipran": 282.81, "bupropion": 276.20,
     "phenelzine": 234.27, "tranylcypromine": 364.45, "ketamine": 274.19,

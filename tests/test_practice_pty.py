@@ -62,7 +62,7 @@ def test_typed_session_in_a_pty(tmp_path):
 
         child.sendline("hint")
         screen.expect(r"Hint 1/2:.*?try 2/3")
-        assert "Occupancy is the bound fraction" in screen.text
+        assert "Occupancy is the fraction of sites bound" in screen.text
 
         child.sendline("89.4 %")  # correct
         screen.expect(r"problem 2 of 2.*?try 1/3")

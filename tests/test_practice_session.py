@@ -128,7 +128,7 @@ def test_hints_in_turn_then_none_left(tmp_path, occ1):
     p = play(["?", "hint", "hint", "89.4 %"], tmp_path, width=200)
     assert len(hints) == 2
     assert f"Hint 1/2: {hints[0]}" in p.out
-    assert "Hint 2/2: Put both concentrations in the same unit" in p.out
+    assert "Hint 2/2: occ = C/(C + Ki), with both concentrations in nM" in p.out
     assert "No more hints. Type solution to see the worked solution." in p.out
     assert p.history.problems()[0].hints == 2
 

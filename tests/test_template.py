@@ -37,7 +37,7 @@ def line_of(text: str, fragment: str) -> int:
     ("    unit: \"%\"", "    unit: \"nmo\"", "parts[0].unit", "unknown unit"),
     ("        expr: \"Ki/(C + Ki)\"", "        expr: \"__import__('os').system('x')\"",
      "parts[0].misconceptions[0].expr", "not allowed"),
-    ("  - \"abs(occ - 0.5) > 0.04\"", "  - \"abs(occ - 0.5)\"", "constraints[0]", "compare"),
+    ("{check: \"abs(occ - 0.5) > 0.04\"", "{check: \"abs(occ - 0.5)\"", "constraints[0]", "compare"),
     ("In a patient the free", "In a {patient} the free", "text", "{patient}"),
 ])
 def test_errors_name_file_line_and_key(tmp_path, old, new, key, fragment):
@@ -100,7 +100,7 @@ def test_runaway_exponent_in_a_relation_is_refused():
 
 
 def test_unsatisfiable_constraints_are_a_clear_error():
-    text = broken('  - "abs(occ - 0.5) > 0.04"', '  - "occ > 2"')
+    text = broken('{check: "abs(occ - 0.5) > 0.04"', '{check: "occ > 2"')
     tpl = loads_template(text, file="t.yaml")
     with pytest.raises(TemplateError) as info:
         generate(tpl, 1)

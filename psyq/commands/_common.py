@@ -8,11 +8,12 @@ from __future__ import annotations
 import functools
 import json
 import sys
+import warnings
 from typing import Any, Callable, Sequence
 
 import typer
 
-from psyq.errors import ExitCode, InputError, PsyqError
+from psyq.errors import ExitCode, InputError, PsyqError, PsyqWarning
 
 TEMPLATES_HELP = "Extra template folder (repeatable); also read from $PSYQ_TEMPLATES."
 
@@ -41,7 +42,16 @@ def handle_errors(fn: Callable) -> Callable:
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
         try:
-            return fn(*args, **kwargs)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always", PsyqWarning)
+                try:
+                    return fn(*args, **kwargs)
+                finally:  # psyq's own warnings as one line each, not Python's file:line form
+                    for w in caught:
+                        if issubclass(w.category, PsyqWarning):
+                            typer.echo(f"psyq: warning: {w.message}", err=True)
+                        else:
+                            warnings.showwarning(w.message, w.category, w.filename, w.lineno)
         except InputError as exc:
             fail(str(exc), exc.exit_code, exc.pointer())
         except PsyqError as exc:

@@ -38,7 +38,7 @@ PLANS = {
     "alice": {"1a": "right", "2a": "right", "2b": "right", "3a": "right"},
     "bob": {"1a": "unoccupied", "2a": "swapped_ed50", "2b": "swapped_ed50", "3a": "right"},
     "carol": {"1a": "fraction", "2a": "right", "2b": "blank", "3a": "ln_for_log2"},
-    "dave": {"1a": "right", "2a": "omax_ignored", "2b": "omax_ignored", "3a": "inhibited_fraction"},
+    "dave": {"1a": "right", "2a": "unoccupied", "2b": "linear_dose", "3a": "inhibited_fraction"},
     "erin": {"1a": "unoccupied", "2a": "right", "2b": "swapped_ed50", "3a": "right"},
 }
 
