@@ -53,18 +53,18 @@ def test_parallel_and_serial_drawing_agree():
 def test_step_boxes_come_from_the_solved_expressions():
     t = bank.load("occupancy-from-ki")
     _lhs, solved = M.step_boxes(t, "occ")
-    assert M.to_text(solved) == "C/(C + Ki)"
-    assert M.to_typst(solved) == 'frac(C, C + italic("Ki"))'
-    assert M.to_latex(solved) == r"\frac{C}{C + \mathit{Ki}}"
+    assert M.to_text(solved) == "C/(C + K_i)"
+    assert M.to_typst(solved) == 'frac(C, C + K_(upright("i")))'  # K_i, never an italic product K·i
+    assert M.to_latex(solved) == r"\frac{C}{C + {K}_{\mathrm{i}}}"
     assert M.to_mathml(solved).startswith('<math xmlns="http://www.w3.org/1998/Math/MathML"><mfrac>')
     values = M.substitute(solved, {"C": "1.1 nM", "Ki": "0.13 nM"})
-    assert M.to_text(values) == "(1.1 nM)/(1.1 nM + 0.13 nM)"
+    assert M.to_text(values) == "(1.1\u00a0nM)/(1.1\u00a0nM + 0.13\u00a0nM)"  # no-break space before units
     assert 'upright("nM")' in M.to_typst(values)
 
 
 def test_symbols_numbers_and_quantities():
-    assert M.to_text(M.symbol_box("t_half")) == "t_half"
-    assert M.to_typst(M.symbol_box("ED50_SERT")) == 'italic("ED")_(50 , upright("SERT"))'
+    assert M.to_text(M.symbol_box("t_half")) == "t½"
+    assert M.to_typst(M.symbol_box("ED50_SERT")) == 'upright("ED")_(50 , upright("SERT"))'
     assert M.to_mathml(M.symbol_box("alpha")) == '<math xmlns="http://www.w3.org/1998/Math/MathML"><mi>α</mi></math>'
     assert M.to_typst(M.quantity_box("1.2×10⁻⁵ M")) == '1.2 times 10^(- 5) thin upright("M")'
     assert M.to_latex(M.quantity_box("87 %")) == r"87\,\text{\%}"

@@ -97,8 +97,10 @@ def test_markdown_escapes_template_text():
     exam = build(["export-hostile"], versions=1)
     md = MD.render(exam, exam.versions, sheets=True, keys=False, options=C.Options(figures="none")).decode()
     stem = next(line for line in md.splitlines() if "HOSTILE" in line and "STEM" in line)
-    assert "\\*bold\\*" in stem and "\\_it\\_" in stem and "\\<script\\>" in stem and "\\[c\\]" in stem
+    assert "\\*bold\\*" in stem and "\\_it\\_" in stem and "\\<script>" in stem and "[c]" in stem
     assert "\\`raw\\`" in stem and "\\$x^2\\$" in stem
+    # only markup is escaped: parentheses, dots, hyphens and brackets without a link stay as typed
+    assert "\\(" not in md and "\\." not in md and "\\-" not in md
 
 
 def test_text_formats_are_byte_identical_across_runs_and_go_to_stdout(tmp_path):

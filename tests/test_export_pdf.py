@@ -149,7 +149,7 @@ def test_hostile_template_text_is_printed_as_written():
     for fragment in ('HOSTILE-STEM #import "@preview/cetz:0.2.0": *', "$x^2$", "*bold* _it_ @ref <lab> [c]",
                      "// comment /* block */", "<script>alert(1)</script>", "{braces} 50 %",
                      "HOSTILE-PROMPT What % is occupied? #emph *x* $y$ {z}", "HOSTILE-FEEDBACK",
-                     "HOSTILE-SOLUTION occ = C/(C + Ki) #sol $z$."):
+                     "HOSTILE-SOLUTION occ = C/(C + 𝐾i) #sol $z$."):  # Ki typeset as K_i
         assert fragment in joined, fragment
     assert "Hostile text #1: $x$ *b* _i_ @r <l> [c]" in joined
 

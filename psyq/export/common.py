@@ -209,6 +209,14 @@ def rich(text: str, spellings) -> list:
     return out
 
 
+def plain_prose(text: str, template) -> str:
+    """Prose for a plain-text field (LMS feedback): symbols in plain Unicode from the symbol
+    table (K_i, A₀, t½), numbers kept with their units."""
+    from psyq import typeset as T
+
+    return T.keep_units(T.prose_text(text, T.table(template)))
+
+
 def nbsp_units(text: str) -> str:
     """A displayed value or interval with its number and unit kept on one line."""
     from psyq import typeset as T
@@ -373,7 +381,7 @@ def lms_parts(exam, findings: Findings | None = None, target: str = "") -> Itera
                                          m.name)
                         continue
                     alts.append(Alternative(m.name, m.value, p.atol + p.rtol * abs(m.value),
-                                            clean_text(m.feedback)))
+                                            plain_prose(clean_text(m.feedback), prob.instance.template)))
                 yield LmsPart(v, prob, p, i, prob.part_points[i], centre, half, low, high,
                               unit_label(p.unit), rule, alts)
 
