@@ -74,7 +74,8 @@ def interval_text(low: float | None, high: float | None, unit: str) -> str:
     if low is None or high is None:
         return "only 'not attainable'"
     u = unit_label(unit)
-    return f"[{draws.format_number(low, 4)}, {draws.format_number(high, 4)}]" + (f" {u}" if u else "")
+    # a no-break space: the unit never starts a line of its own
+    return f"[{draws.format_number(low, 4)}, {draws.format_number(high, 4)}]" + (f"\u00a0{u}" if u else "")
 
 
 def tolerance_text(part) -> str:

@@ -143,13 +143,13 @@ PREAMBLE = r"""
     text(size: 9.5pt, fill: luma(60), points)))
 
 #let psyq-givens(..cells) = block(above: 0.6em, below: 0.8em, grid(
-  columns: (auto, auto, 1fr), column-gutter: 12pt, row-gutter: 1.5pt, inset: (y: 1.5pt),
+  columns: (auto, auto, 1fr), column-gutter: 12pt, row-gutter: 2.5pt, inset: (y: 1.5pt),
   align: left + horizon,
   grid.cell(inset: (bottom: 3pt), text(size: 8.5pt, fill: luma(70))[given]),
   grid.cell(inset: (bottom: 3pt), text(size: 8.5pt, fill: luma(70))[value]),
   grid.cell(inset: (bottom: 3pt), text(size: 8.5pt, fill: luma(70))[meaning]),
   grid.hline(stroke: 0.4pt + luma(150)),
-  grid.cell(inset: (top: 4pt, bottom: 1.5pt), cells.pos().at(0)), ..cells.pos().slice(1)))
+  ..cells.pos().slice(0, 3).map(c => grid.cell(inset: (top: 5pt, bottom: 1.5pt), c)), ..cells.pos().slice(3)))
 
 #let psyq-part(label, prompt, points, unit, space) = block(breakable: false, width: 100%, above: 1em,
   below: 0.8em, {
@@ -186,8 +186,8 @@ PREAMBLE = r"""
 
 #let psyq-mistakes(..cells) = block(above: 0.6em, {
   set text(size: 8.5pt)
-  show math.equation.where(block: true): set block(above: 0.15em, below: 0.5em)
-  grid(columns: (auto, auto, 1fr), column-gutter: 8pt, row-gutter: 4pt, align: left + top,
+  show math.equation.where(block: true): set block(above: 0.3em, below: 0.5em)
+  grid(columns: (auto, auto, 1fr), column-gutter: 8pt, row-gutter: 7pt, align: left + top,
     text(fill: luma(70))[misconception], text(fill: luma(70))[gives], text(fill: luma(70))[feedback],
     ..cells)
 })
