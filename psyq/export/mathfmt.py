@@ -122,9 +122,15 @@ def step_boxes(template, unknown: str) -> tuple[Box, Box]:
     from psyq import typeset
     from psyq.solve import compile_template
 
+    import sympy as sp
+
     step = compile_template(template).step_for(unknown)
     spellings = typeset.table(template)
-    result = (symbol_box(unknown, spellings), expr_box(step.solved[0], spellings))
+    solved = step.solved[0]
+    combined = sp.together(solved)  # a fraction inside a fraction, put over one denominator
+    if sp.count_ops(combined) < sp.count_ops(solved):
+        solved = combined
+    result = (symbol_box(unknown, spellings), expr_box(solved, spellings))
     _STEP_BOXES[key] = result
     return result
 
@@ -199,15 +205,33 @@ class _Builder:
             num, den = min(((self._fold(num), self._fold(den)), (self._fold(-num), self._fold(-den))),
                            key=lambda nd: self._untidiness(*nd))  # stable: the first wins a tie
             if self._negative(num):
+                flipped = self._log_flip(-num)
+                if flipped is not None:
+                    return ("frac", self.product(flipped), self.product(den))
                 return row(("op", "−"), ("frac", self.product(self._fold(-num)), self.product(den)))
             return ("frac", self.product(num), self.product(den))
         if e.could_extract_minus_sign():
             inner = -e
+            flipped = self._log_flip(inner)
+            if flipped is not None:
+                return self.product(flipped)
             b = self.box(inner)
             if isinstance(inner, sp.Add):
                 b = ("fence", b)
             return row(("op", "−"), b)
         return self.product(e)
+
+    def _log_flip(self, x):
+        """x with the minus sign of −x taken into its one logarithm (−t½·ln(X) → t½·ln(1/X)),
+        as an unevaluated product; None when x has no single logarithm to take it."""
+        sp = self.sp
+        factors = list(sp.Mul.make_args(x))
+        logs = [i for i, f in enumerate(factors) if isinstance(f, sp.log)]
+        if len(logs) != 1:
+            return None
+        arg = factors[logs[0]].args[0]
+        factors[logs[0]] = sp.log(sp.Pow(arg, -1), evaluate=False)
+        return factors[0] if len(factors) == 1 else sp.Mul(*factors, evaluate=False)
 
     def _negative(self, x) -> bool:
         """Written with a minus sign in front (a sum only when every term is negative)."""
@@ -244,11 +268,23 @@ class _Builder:
                     score += sum(1 for a in f.args if a.is_number and a.is_negative)
         return score
 
+    def _factor_rank(self, f) -> int:
+        """A teacher's order of factors: a number, then symbols, then sums, then powers and
+        functions ((1 − A0)·2^(−t/t½), not 2^(−t/t½)·(1 − A0))."""
+        sp = self.sp
+        if isinstance(f, sp.Number):
+            return 0
+        if isinstance(f, sp.Symbol) or (isinstance(f, sp.Pow) and isinstance(f.base, sp.Symbol)):
+            return 1
+        if isinstance(f, sp.Add):
+            return 2
+        return 3
+
     def product(self, e) -> Box:
         sp = self.sp
         if not isinstance(e, sp.Mul):
             return self.box(e)
-        factors = e.as_ordered_factors()
+        factors = sorted(e.as_ordered_factors(), key=self._factor_rank)  # stable within a rank
         items: list[Box] = []
         for i, f in enumerate(factors):
             if i:
@@ -312,6 +348,8 @@ def node_box(node: Any, spellings: Mapping | None = None) -> Box:
             if n.op == "*":
                 return row(fenced(n.left, 2), ("op", "·"), fenced(n.right, 3))
             if n.op == "/":
+                if isinstance(n.left, E.Neg):  # −t/t½ as a minus before the fraction
+                    return row(("op", "−"), ("frac", conv(n.left.operand), conv(n.right)))
                 return ("frac", conv(n.left), conv(n.right))
             return ("sup", fenced(n.left, 5), conv(n.right))
         if isinstance(n, E.Call):
