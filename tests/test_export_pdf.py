@@ -5,7 +5,15 @@ import io
 import re
 
 import pytest
-from _export_helpers import EXPORT_TEMPLATES, build, cli, count, overlapping_runs, pdf_text, text_runs
+from _export_helpers import (
+    EXPORT_TEMPLATES,
+    build,
+    cli,
+    count,
+    overlapping_runs,
+    pdf_text,
+    text_runs,
+)
 
 from psyq import export as E
 from psyq.export import common as C

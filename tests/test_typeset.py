@@ -5,7 +5,8 @@ same way."""
 
 import pytest
 
-from psyq import bank, typeset as T
+from psyq import bank
+from psyq import typeset as T
 from psyq.errors import PsyqError
 from psyq.export import mathfmt as M
 from psyq.template import loads_template
@@ -117,3 +118,19 @@ def test_every_bank_symbol_has_a_spelling_without_an_italic_product():
         for name, s in T.table(t).items():
             # a base longer than one letter is never italic (K·i, O·m·a·x)
             assert not (s.base.italic and len(s.base.text) > 1), (t.id, name)
+
+
+def test_lms_stems_use_the_symbol_table_and_keep_units():
+    from psyq import exam as X
+    from psyq.export import common as C
+    from psyq.export import moodle, qti21
+
+    exam = X.build(X.spec_from_items(["occupancy-from-ki"], (), "Quiz", None), versions=1, seed=1)
+    lp = next(C.lms_parts(exam))
+    html = moodle.question_html(lp)
+    assert r"\({K}_{\mathrm{i}}\) = 0.13" in html.replace("\u00a0", " ")  # MathJax K_i in the stem
+    assert "0.13\u00a0nM" in html
+    v = exam.versions[0]
+    text = qti21.item_xml(exam, v, v.problems[0], [lp]).decode()
+    assert "K_i = 0.13\u00a0nM" in text  # plain text: the same spelling as the terminal
+    assert "K_i" in lp.alternatives[0].feedback and "Ki/" not in lp.alternatives[0].feedback

@@ -6,7 +6,7 @@ built from the expressions themselves, never by parsing text.  A box is a tuple 
 is its kind:
 
 ``("row", [boxes])`` · ``("id", name)`` an italic identifier · ``("num", "1.5")`` ·
-``("op", "+")`` · ``("text", "mg/d")`` upright text · ``("frac", num, den)`` ·
+``("op", "+")`` · ``("text", "mg/d")`` upright text · ``("up", "occ")`` an upright identifier · ``("frac", num, den)`` ·
 ``("sup", base, exp)`` · ``("sub", base, sub)`` · ``("sqrt", x)`` · ``("fence", x)`` parentheses ·
 ``("abs", x)`` · ``("func", name, [args])`` · ``("qty", number_box, unit)`` a value with its unit ·
 ``("sym", name, box)`` a symbol slot that :func:`substitute` can fill with a displayed value.
@@ -119,10 +119,10 @@ def step_boxes(template, unknown: str) -> tuple[Box, Box]:
     hit = _STEP_BOXES.get(key)
     if hit is not None:
         return hit
+    import sympy as sp
+
     from psyq import typeset
     from psyq.solve import compile_template
-
-    import sympy as sp
 
     step = compile_template(template).step_for(unknown)
     spellings = typeset.table(template)

@@ -220,7 +220,6 @@ def source(exam, versions: Sequence, *, sheets: bool, keys: bool, options: C.Opt
     """Typst source for ``versions`` (their sheets, then their keys, or both) and its sys.inputs."""
     figures = figures or {}
     doc = _Doc()
-    spec = exam.spec
     doc.add(config(exam, options), PREAMBLE)
     views = {v.index: [C.problem_view(p) for p in v.problems] for v in versions}
     if sheets:
