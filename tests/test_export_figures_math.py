@@ -64,7 +64,7 @@ def test_step_boxes_come_from_the_solved_expressions():
 
 def test_symbols_numbers_and_quantities():
     assert M.to_text(M.symbol_box("t_half")) == "t½"
-    assert M.to_typst(M.symbol_box("ED50_SERT")) == 'upright("ED")_(50 , upright("SERT"))'
+    assert M.to_typst(M.symbol_box("ED50_SERT")) == 'upright("ED")_(upright("50,SERT"))'  # no comma space
     assert M.to_mathml(M.symbol_box("alpha")) == '<math xmlns="http://www.w3.org/1998/Math/MathML"><mi>α</mi></math>'
     assert M.to_typst(M.quantity_box("1.2×10⁻⁵ M")) == '1.2 times 10^(- 5) thin upright("M")'
     assert M.to_latex(M.quantity_box("87 %")) == r"87\,\text{\%}"

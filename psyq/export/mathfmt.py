@@ -52,7 +52,10 @@ def symbol_box(name: str, spellings: Mapping | None = None) -> Box:
 
     sp = typeset.spelling(name, spellings)
     box = _piece(sp.base)
-    if sp.subs:
+    if len(sp.subs) > 1 and not any(p.italic for p in sp.subs):
+        # one upright label, K_i,SERT as it is printed (math would space the comma: K_i, SERT)
+        box = ("sub", box, ("up", ",".join(p.text for p in sp.subs)))
+    elif sp.subs:
         items: list[Box] = []
         for i, p in enumerate(sp.subs):
             if i:
@@ -583,7 +586,7 @@ def _latex(box: Box) -> str:
     if kind == "text":
         return r"\text{" + latex_text(box[1]) + "}"
     if kind == "up":
-        return "1/2" if box[1] == "½" else r"\mathrm{" + latex_text(box[1]) + "}"
+        return r"\mathrm{" + latex_text(box[1]).replace("½", "1/2") + "}" if box[1] != "½" else "1/2"
     if kind == "frac":
         return r"\frac{" + _latex(box[1]) + "}{" + _latex(box[2]) + "}"
     if kind == "sup":
