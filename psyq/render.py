@@ -18,8 +18,11 @@ def givens_table(inst: "Instance"):
     table.add_column("given", style="cyan", no_wrap=True)
     table.add_column("value", style="bold", no_wrap=True)
     table.add_column("meaning", overflow="fold")
+    from psyq import typeset
+
+    spellings = typeset.table(inst.template)  # the same symbol table as the PDF and HTML
     for name, g in inst.givens.items():
-        table.add_row(name, g.display, g.meaning)
+        table.add_row(typeset.text(name, spellings), g.display, g.meaning)
     return table
 
 
@@ -29,15 +32,18 @@ def problem_panel(inst: "Instance", *, highlight_part: str | None = None, key: b
     from rich.panel import Panel
     from rich.text import Text
 
+    from psyq import typeset
+
     t = inst.template
-    body: list = [Text(inst.text), Text("")]
+    spellings = typeset.table(t)
+    body: list = [Text(typeset.prose_text(inst.text, spellings)), Text("")]
     if inst.givens:
         body += [givens_table(inst), Text("")]
     for part in inst.parts:
         style = "bold yellow" if highlight_part == part.id else ("bold" if highlight_part is None else "dim")
         unit = "" if part.unit in ("", "fraction") else f"  [answer in {part.unit}]"
         line = Text(f"({part.id}) ", style=style)
-        line.append(part.prompt, style=style)
+        line.append(typeset.prose_text(part.prompt, spellings), style=style)
         line.append(unit, style="dim")
         body.append(line)
         if key:

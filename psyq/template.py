@@ -36,7 +36,7 @@ PART_KEYS = {"id", "ask", "prompt", "unit", "sigfigs", "tolerance", "rule", "hin
              "misconceptions", "unattainable_if", "explain", "insight", "points"}
 PARAM_KEYS = set(DRAW_KINDS) | {"row", "column", "scale", "range", "sigfigs", "decimals", "hidden",
                                 "unit", "note"}
-SYMBOL_KEYS = {"unit", "meaning", "min", "max", "display_unit", "positive"}
+SYMBOL_KEYS = {"unit", "meaning", "min", "max", "display_unit", "positive", "typeset"}
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,7 @@ class Symbol:
     max: float | None = None
     display_unit: str | None = None  # unit in which a given is shown (e.g. % for a fraction)
     positive: bool = True
+    typeset: str | None = None  # how the symbol is written ('K_i'); default derived (psyq.typeset)
 
 
 @dataclass(frozen=True)
@@ -477,7 +478,15 @@ def _symbols(ctx: _Ctx, node: Any, data: Mapping) -> dict[str, Symbol]:
         positive = spec.get("positive", True)
         if not isinstance(positive, bool):
             raise ctx.error("positive must be true or false", spec, "positive", path)
-        out[name] = Symbol(name, unit, str(spec["meaning"]), lo, hi, display, positive)
+        typeset = spec.get("typeset")
+        if typeset is not None:
+            from psyq.typeset import parse_declared
+
+            try:
+                parse_declared(typeset if isinstance(typeset, str) else "")
+            except ValueError as exc:
+                raise ctx.error(f"typeset: {exc}", spec, "typeset", path) from None
+        out[name] = Symbol(name, unit, str(spec["meaning"]), lo, hi, display, positive, typeset)
     return out
 
 

@@ -86,3 +86,47 @@ def imscp_schema():
             pytest.skip(f"IMS CP schema files not found: {path} (../shared/schemas from the project root)")
     local = {XML_XSD_URL: XML_XSD.resolve().as_uri()}
     return xmlschema.XMLSchema(str(IMSCP_XSD.resolve()), uri_mapper=lambda url: local.get(url, url))
+
+
+# ------------------------------------------------------------------------------------------------
+# Text boxes on PDF pages (the overlap test)
+
+_CAP, _DESC = 0.66, 0.16  # glyph extent above / below the baseline, in ems (Libertinus, NCM Math)
+
+
+def text_runs(page) -> list[dict]:
+    """Runs of upright characters on one pdfplumber page: same baseline and size, adjacent. Each
+    run's box spans cap height above its baseline to descender depth below it (the ink, not the
+    font's whole em box, which would make touching lines look overlapped)."""
+    out: list[dict] = []
+    cur = None
+    for ch in page.chars:
+        if not ch["text"].strip() or not ch.get("upright", True):
+            continue  # rotated axis labels are not lines of text
+        size = ch["size"]
+        base = page.height - ch["matrix"][5]
+        if cur and abs(base - cur["base"]) < 0.3 and abs(size - cur["size"]) < 0.1 \
+                and -1 < ch["x0"] - cur["x1"] < size * 0.6:
+            cur["x1"] = max(cur["x1"], ch["x1"])
+            cur["text"] += ch["text"]
+            continue
+        cur = {"x0": ch["x0"], "x1": ch["x1"], "top": base - _CAP * size, "bottom": base + _DESC * size,
+               "base": base, "size": size, "text": ch["text"]}
+        out.append(cur)
+    return out
+
+
+def overlapping_runs(page, tol: float = 0.3) -> list[tuple[str, str]]:
+    """Pairs of text runs whose boxes overlap.  A sub- or superscript beside its base (smaller,
+    shifted, touching it sideways by a kern) is not a collision: runs of different sizes must
+    overlap by more than 2 pt sideways to count."""
+    runs = text_runs(page)
+    bad = []
+    for i, a in enumerate(runs):
+        for b in runs[i + 1:]:
+            side = min(a["x1"], b["x1"]) - max(a["x0"], b["x0"])
+            up = min(a["bottom"], b["bottom"]) - max(a["top"], b["top"])
+            need = 2.0 if abs(a["size"] - b["size"]) > 0.1 else tol
+            if side > need and up > tol:
+                bad.append((a["text"][:30], b["text"][:30]))
+    return bad

@@ -53,18 +53,18 @@ def test_parallel_and_serial_drawing_agree():
 def test_step_boxes_come_from_the_solved_expressions():
     t = bank.load("occupancy-from-ki")
     _lhs, solved = M.step_boxes(t, "occ")
-    assert M.to_text(solved) == "C/(C + Ki)"
-    assert M.to_typst(solved) == 'frac(C, C + italic("Ki"))'
-    assert M.to_latex(solved) == r"\frac{C}{C + \mathit{Ki}}"
+    assert M.to_text(solved) == "C/(C + K_i)"
+    assert M.to_typst(solved) == 'frac(C, C + K_(upright("i")))'  # K_i, never an italic product K·i
+    assert M.to_latex(solved) == r"\frac{C}{C + {K}_{\mathrm{i}}}"
     assert M.to_mathml(solved).startswith('<math xmlns="http://www.w3.org/1998/Math/MathML"><mfrac>')
     values = M.substitute(solved, {"C": "1.1 nM", "Ki": "0.13 nM"})
-    assert M.to_text(values) == "(1.1 nM)/(1.1 nM + 0.13 nM)"
+    assert M.to_text(values) == "(1.1\u00a0nM)/(1.1\u00a0nM + 0.13\u00a0nM)"  # no-break space before units
     assert 'upright("nM")' in M.to_typst(values)
 
 
 def test_symbols_numbers_and_quantities():
-    assert M.to_text(M.symbol_box("t_half")) == "t_half"
-    assert M.to_typst(M.symbol_box("ED50_SERT")) == 'italic("ED")_(50 , upright("SERT"))'
+    assert M.to_text(M.symbol_box("t_half")) == "t½"
+    assert M.to_typst(M.symbol_box("ED50_SERT")) == 'upright("ED")_(upright("50,SERT"))'  # no comma space
     assert M.to_mathml(M.symbol_box("alpha")) == '<math xmlns="http://www.w3.org/1998/Math/MathML"><mi>α</mi></math>'
     assert M.to_typst(M.quantity_box("1.2×10⁻⁵ M")) == '1.2 times 10^(- 5) thin upright("M")'
     assert M.to_latex(M.quantity_box("87 %")) == r"87\,\text{\%}"
@@ -95,3 +95,36 @@ def test_every_bank_template_typesets():
     src = "#set page(width: 20cm, height: auto)\n" + "\n".join(lines)
     pdf = typst.compile(src.encode(), ignore_system_fonts=True)
     assert pdf.startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("template_id, unknown, written", [
+    # sympy writes T90*log(2)/log(-1/(Q - 1)); a teacher writes ln(1/(1 − Q))
+    ("delay-autoreceptor-recovery", "t_half", "(T₉₀·ln(2))/ln(1/(1 − Q))"),
+    ("mao-time-to-target", "t", "(t½·ln((1 − A₀)/(1 − X)))/ln(2)"),
+    ("mao-recovery", "A", "1 − (1 − A₀)·2^( − t/t½)"),  # the sum before the power, as the relation
+    ("ketamine-amount-remaining", "t_X", "(t_½,D·ln(1/X))/ln(2)"),  # no leading minus
+    ("mao-moclobemide-reversible", "occ", "occ_ss/((1 − occ_ss)·2^(t/t_½,D) + occ_ss)"),  # one fraction
+])
+def test_solved_forms_are_written_as_a_teacher_writes_them(template_id, unknown, written):
+    _lhs, solved = M.step_boxes(bank.load(template_id), unknown)
+    assert M.to_text(solved) == written
+    assert "−1" not in M.to_text(solved).replace(" ", "")
+
+
+def test_substituted_values_keep_the_teacher_form():
+    t = bank.load("delay-autoreceptor-recovery")
+    _lhs, solved = M.step_boxes(t, "t_half")
+    shown = M.to_text(M.substitute(solved, {"T90": "21 d", "Q": "90 %"}))
+    assert shown == "(21\u00a0d·ln(2))/ln(1/(1 − 90\u00a0%))"
+
+
+def test_relations_and_misconceptions_are_typeset_as_written():
+    from psyq import expr as E
+    from psyq import typeset
+
+    t = bank.load("mao-time-to-target")
+    lhs, rhs, _text = t.relations[0]
+    box = M.row(M.node_box(lhs, typeset.table(t)), ("op", "="), M.node_box(rhs, typeset.table(t)))
+    assert M.to_text(box) == "X = 1 − (1 − A₀)·2^( − t/t½)"
+    node = E.parse("t_half*log2((1 - A0)/(1 - X))", symbols={"t_half", "A0", "X"})
+    assert M.to_latex(M.node_box(node)) == r"{t}_{1/2} \cdot \log_{2}\left(\frac{1 - {A}_{0}}{1 - X}\right)"

@@ -99,7 +99,7 @@ def test_gift_round_trips_answers_tolerances_and_feedback():
         assert [a["weight"] for a in wrong] == [0] * len(lp.part.misconceptions)
         for a, m in zip(wrong, lp.part.misconceptions):
             assert a["value"] == pytest.approx(m.value, rel=1e-8)
-            assert html.unescape(a["feedback"]) == m.feedback
+            assert html.unescape(a["feedback"]) == C.plain_prose(m.feedback, lp.problem.instance.template)  # escaped; symbols as K_i
         assert q["category"].endswith(lp.problem.instance.template.id) or "/part " in q["category"]
         assert "accepted" in q["general"]
 

@@ -97,8 +97,10 @@ def test_markdown_escapes_template_text():
     exam = build(["export-hostile"], versions=1)
     md = MD.render(exam, exam.versions, sheets=True, keys=False, options=C.Options(figures="none")).decode()
     stem = next(line for line in md.splitlines() if "HOSTILE" in line and "STEM" in line)
-    assert "\\*bold\\*" in stem and "\\_it\\_" in stem and "\\<script\\>" in stem and "\\[c\\]" in stem
+    assert "\\*bold\\*" in stem and "\\_it\\_" in stem and "\\<script>" in stem and "[c]" in stem
     assert "\\`raw\\`" in stem and "\\$x^2\\$" in stem
+    # only markup is escaped: parentheses, dots, hyphens and brackets without a link stay as typed
+    assert "\\(" not in md and "\\." not in md and "\\-" not in md
 
 
 def test_text_formats_are_byte_identical_across_runs_and_go_to_stdout(tmp_path):
@@ -127,3 +129,88 @@ def _figures(exam):
     from psyq import figures as F
 
     return F.figures_for([p.instance for v in exam.versions for p in v.problems])
+
+
+# ------------------------------------------------------------------------------------------------
+# Issue 15: editable Markdown, symbols from the symbol table, values that never break
+
+def _md_to_text(md: str) -> str:
+    """What a CommonMark reader shows for a Markdown paragraph (markdown-it, which rich brings)."""
+    import html as html_mod
+
+    from markdown_it import MarkdownIt
+
+    out = MarkdownIt("commonmark").render(md)
+    return html_mod.unescape(re.sub(r"<[^>]+>", "", out)).strip()
+
+
+def test_markdown_text_round_trips_through_a_commonmark_reader():
+    samples = ["Paroxetine binds SERT with Ki = 0.13 nM (Tatsumi et al. 1997, cloned human SERT).",
+               "1. not a list", "# not a heading", "- not a list", "> not a quote", "a *b* _c_ `d` [e](f) <g>",
+               "occ_SERT, t_half and 2*x; AT&T &amp; 50 % ~x~ \\ back", "+ plus", "[ref]: no"]
+    for s in samples:
+        assert _md_to_text(MD.text(s)) == s, s
+    assert MD.text(samples[0]) == samples[0]  # nothing to escape: the text stays as typed
+
+
+def test_markdown_of_the_bank_is_readable_prose():
+    exam = build(["occupancy-from-ki", "cheng-prusoff", "mao-time-to-target"], versions=1, templates=())
+    md = MD.render(exam, exam.versions, sheets=True, keys=True, options=C.Options(figures="none")).decode()
+    prose = "\n".join(line for line in md.splitlines() if not line.startswith(("|", "- Step")))
+    assert "0.13\u00a0nM (Tatsumi et al. 1997, cloned human SERT)" in md
+    for escaped in ("\\.", "\\(", "\\)", "\\-", "\\["):
+        assert escaped not in prose, escaped
+    assert "${K}_{\\mathrm{i}}$" in md and "\\mathit{Ki}" not in md  # K_i from the symbol table
+
+
+def test_html_writes_symbols_as_subscripts_and_values_on_one_line(tmp_path):
+    from pathlib import Path
+
+    exam = build(["occupancy-from-ki"], versions=1, templates=())
+    [(_path, data)] = E.export(exam, "html", Path(tmp_path / "e.html"), C.Options(key="append"))
+    html = data.decode()
+    ki = '<msub><mrow><mi>K</mi></mrow><mrow><mi mathvariant="normal">i</mi></mrow></msub>'
+    stem = next(p for p in re.findall(r"<p>.*?</p>", html) if "Paroxetine" in p)
+    assert ki in stem  # the stem's Ki is K with subscript i, as in the givens and the formulas
+    assert 'mathvariant="italic">Ki' not in html
+    gives = re.findall(r'<td class="gives">([^<]*)</td>', html)
+    assert gives and all("&nbsp;" in g for g in gives)  # '10.6&nbsp;%' cannot break
+    assert "white-space: nowrap" in html and "math-style: normal" in html
+    assert "from occ = C/(C + Ki)" not in html
+    svg = base64.b64decode(re.search(r"data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)", html).group(1)).decode()
+    assert "serif !important" in svg  # the figure's text in the page's serif
+
+
+def _chromium() -> str | None:
+    import shutil
+
+    return shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def test_html_key_printed_by_chromium_keeps_values_whole(tmp_path):
+    """Print the HTML key with headless Chromium (skipped where it is not installed) and read the
+    PDF back: every misconception value and answer is on one line, number and unit together."""
+    import subprocess
+
+    import pytest
+
+    browser = _chromium()
+    if browser is None:
+        pytest.skip("chromium is not installed (apt-get install chromium) — the HTML print check needs it")
+    pdfplumber = pytest.importorskip("pdfplumber")
+    exam = build(["occupancy-from-ki", "cheng-prusoff", "snri-engagement"], versions=1, templates=())
+    page = tmp_path / "key.html"
+    page.write_bytes(H.render(exam, exam.versions, sheets=False, keys=True, options=C.Options(figures="none")))
+    out = tmp_path / "key.pdf"
+    profile = tmp_path / "profile"
+    subprocess.run([browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                    f"--user-data-dir={profile}", "--no-pdf-header-footer", f"--print-to-pdf={out}",
+                    page.as_uri()], check=True, capture_output=True, timeout=120)
+    with pdfplumber.open(out) as pdf:
+        text = "\n".join(p.extract_text() for p in pdf.pages)
+    values = [m.shown.replace("\u00a0", " ") for v in exam.versions for p in v.problems
+              for part in C.problem_view(p).parts for m in part.mistakes]
+    assert values
+    for shown in values:
+        assert shown in text, shown  # '93.6 %' never split as '93.6\n%'

@@ -5,7 +5,15 @@ import io
 import re
 
 import pytest
-from _export_helpers import EXPORT_TEMPLATES, build, cli, count, pdf_text
+from _export_helpers import (
+    EXPORT_TEMPLATES,
+    build,
+    cli,
+    count,
+    overlapping_runs,
+    pdf_text,
+    text_runs,
+)
 
 from psyq import export as E
 from psyq.export import common as C
@@ -149,7 +157,7 @@ def test_hostile_template_text_is_printed_as_written():
     for fragment in ('HOSTILE-STEM #import "@preview/cetz:0.2.0": *', "$x^2$", "*bold* _it_ @ref <lab> [c]",
                      "// comment /* block */", "<script>alert(1)</script>", "{braces} 50 %",
                      "HOSTILE-PROMPT What % is occupied? #emph *x* $y$ {z}", "HOSTILE-FEEDBACK",
-                     "HOSTILE-SOLUTION occ = C/(C + Ki) #sol $z$."):
+                     "HOSTILE-SOLUTION occ = C/(C + 𝐾i) #sol $z$."):  # Ki typeset as K_i
         assert fragment in joined, fragment
     assert "Hostile text #1: $x$ *b* _i_ @r <l> [c]" in joined
 
@@ -171,3 +179,78 @@ def test_library_export_returns_every_document():
                                          "x-v02-key.pdf"]
     assert all(data.startswith(b"%PDF-") for _, data in docs)
     assert EXPORT_TEMPLATES.is_dir()
+
+
+# ------------------------------------------------------------------------------------------------
+# Print quality (issue 15): no overlapping lines, the preamble filled without text substitution,
+# the answer line and the givens table as a person lays them out
+
+def _pages(data: bytes):
+    pdfplumber = pytest.importorskip("pdfplumber", reason="pdfplumber (test extra) reads character boxes")
+    return pdfplumber.open(io.BytesIO(data)).pages
+
+
+def test_the_overlap_check_sees_an_inline_display_fraction_running_into_the_next_line():
+    """The check has teeth: the old key layout (a display fraction set inline in a grid row,
+    the misconception table right under it) is reported."""
+    src = ('#set page(width: 12cm, height: 6cm)\n#set text(font: "Libertinus Serif", size: 10.5pt)\n'
+           '#grid(columns: 2, gutter: 7pt, [1.], [$display(K_i = frac(C, C + K_i))$])\n'
+           '#block(above: 0.4em, text(size: 8.5pt)[misconception gives feedback])\n')
+    pages = _pages(T.compile_pdf(src, {}))
+    assert overlapping_runs(pages[0]), "the detector must see the collision"
+
+
+def test_keys_of_every_bank_template_have_no_overlapping_lines():
+    """Render sheets and keys of EVERY built-in template and check every page: no two lines of
+    text overlap (display fractions, misconception tables, subscripts, headers)."""
+    from psyq import bank
+    from psyq import exam as X
+
+    ids = [e.id for e in bank.entries()]
+    exam = X.build(X.spec_from_items(ids, (), "Every template", None), versions=1, seed=3)
+    pdf = T.render(exam, exam.versions, sheets=True, keys=True, options=C.Options(figures="none"))
+    pages = _pages(pdf)
+    assert len(pages) > len(ids) // 2
+    bad = {i + 1: overlapping_runs(p) for i, p in enumerate(pages)}
+    assert not {k: v for k, v in bad.items() if v}
+
+
+def test_a_title_with_the_preamble_words_comes_through_verbatim():
+    title = 'PAPER YEAR DAY MONTH DUPLEX TITLE "quoted" \\ #set $x$ ] ['
+    exam = build(["occupancy-from-ki"], versions=1, title=title)
+    src, _ = T.source(exam, exam.versions, sheets=True, keys=False, options=C.Options(paper="letter"))
+    assert "PAPER" not in T.PREAMBLE.replace("psyq-config.paper", "")  # no placeholder left to replace
+    pdf = T.compile_pdf(src, {})
+    reader = pypdf.PdfReader(io.BytesIO(pdf))
+    assert reader.metadata.title == title
+    assert title in re.sub(r"\s+", " ", reader.pages[0].extract_text())
+    assert float(reader.pages[0].mediabox.width) == pytest.approx(612, abs=1)  # the paper still applies
+
+
+def test_the_unit_sits_next_to_the_answer_blank_and_the_givens_rule_clears_the_first_row():
+    exam = build(["occupancy-from-ki"], versions=1)
+    pdf = T.render(exam, exam.versions, sheets=True, keys=False, options=C.Options(figures="none"))
+    page = _pages(pdf)[0]
+    blank = max((r for r in page.rects if r["height"] < 2), key=lambda r: r["top"])  # the answer's underline
+    runs = text_runs(page)
+    unit = next(r for r in runs if r["text"] == "%" and abs(r["base"] - blank["top"]) < 6)
+    assert 0 < unit["x0"] - blank["x1"] < 8  # beside the blank, not pushed to the margin
+    rule = next(ln for ln in page.lines if ln["x1"] - ln["x0"] > 200 and ln["top"] > 150)
+    first = min((r for r in runs if r["top"] > rule["top"]), key=lambda r: r["top"])
+    header = max((r for r in runs if r["base"] < rule["top"]), key=lambda r: r["base"])
+    assert first["top"] - rule["top"] >= 2.5 and rule["top"] - header["bottom"] >= 1
+
+
+def test_numbers_and_units_are_joined_by_no_break_spaces_in_the_key():
+    exam = build(["occupancy-from-ki"], versions=1)
+    src, _ = T.source(exam, exam.versions, sheets=False, keys=True, options=C.Options(figures="none"))
+    assert "1 % of the answer" not in src and "1\u00a0% of the answer" in src
+    assert re.search(r"\[\d[\d.]*, \d[\d.]*\]\u00a0%", src.replace("\\", ""))  # the interval
+
+
+def test_symbols_are_typeset_from_the_symbol_table_and_relations_are_math():
+    exam = build(["occupancy-from-ki"], versions=1, templates=())
+    src, _ = T.source(exam, exam.versions, sheets=True, keys=True, options=C.Options(figures="none"))
+    assert 'K_(upright("i"))' in src and 'italic("Ki")' not in src
+    assert "from occ = C/(C + Ki)" not in src  # no grey ASCII echo of the relation
+    assert "with $K_(upright(\"i\"))$ = 0.13" in src.replace("\u00a0", " ") or "$K_(upright(\"i\"))$" in src

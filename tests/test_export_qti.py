@@ -9,6 +9,7 @@ import pytest
 from _export_helpers import EXPORT_TEMPLATES, build, cli, qti12_schema, qti21_schema
 
 from psyq.export import canvas, qti21
+from psyq.export import common as C
 
 etree = pytest.importorskip("lxml.etree")
 QTI = "{http://www.imsglobal.org/xsd/imsqti_v2p1}"
@@ -163,7 +164,7 @@ def test_canvas_puts_misconception_feedback_in_the_wrong_answer_feedback(exam, c
     item = next(i for i in root.iter(f"{Q12}item") if i.get("ident") == qti21.identifier(f"{prob.instance.id}-a"))
     wrong = item.find(f"{Q12}itemfeedback[@ident='general_incorrect_fb']").findtext(f".//{Q12}mattext")
     for m in prob.instance.parts[0].misconceptions:
-        assert m.feedback in wrong
+        assert C.plain_prose(m.feedback, prob.instance.template) in wrong  # symbols as K_i
 
 
 def test_manifest_validates_against_the_ims_content_packaging_schema(package):

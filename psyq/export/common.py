@@ -74,7 +74,8 @@ def interval_text(low: float | None, high: float | None, unit: str) -> str:
     if low is None or high is None:
         return "only 'not attainable'"
     u = unit_label(unit)
-    return f"[{draws.format_number(low, 4)}, {draws.format_number(high, 4)}]" + (f" {u}" if u else "")
+    # a no-break space: the unit never starts a line of its own
+    return f"[{draws.format_number(low, 4)}, {draws.format_number(high, 4)}]" + (f"\u00a0{u}" if u else "")
 
 
 def tolerance_text(part) -> str:
@@ -119,6 +120,18 @@ class GivenView:
 
 
 @dataclass
+class MistakeView:
+    """A misconception in the key: its name, the value it gives, what it computes (as math, in the
+    template's symbols) and its feedback (prose with the symbols typeset, see :func:`rich`)."""
+
+    name: str
+    shown: str  # the value it gives, number and unit kept together
+    formula: M.Box | None  # the unknown = the misconception's expression, or None
+    feedback: str
+    feedback_rich: list
+
+
+@dataclass
 class StepView:
     unknown: str
     relation: str
@@ -129,6 +142,7 @@ class StepView:
     result_text: str
     substituted_text: str
     solved_text: str
+    relation_box: M.Box | None = None  # the relation as the template writes it (None: same as solved)
 
 
 @dataclass
@@ -150,6 +164,8 @@ class PartView:
     misconceptions: list[tuple[str, str, str]]  # (name, value displayed, feedback)
     hints: tuple[str, ...]
     instance_part: object = None
+    mistakes: list[MistakeView] = field(default_factory=list)
+    prompt_rich: list = field(default_factory=list)  # the prompt with its symbols typeset (rich)
 
 
 @dataclass
@@ -165,6 +181,10 @@ class ProblemView:
     solution: list[str]  # the template's closing explanation, as paragraphs
     instance: object = None
     figure_key: str = ""  # instance id for figure lookups
+    spellings: dict = field(default_factory=dict)  # symbol name → psyq.typeset.Spelling
+
+    def rich(self, text: str) -> list:
+        return rich(text, self.spellings)
 
 
 def problem_view(problem) -> ProblemView:
@@ -177,31 +197,86 @@ def problem_view(problem) -> ProblemView:
     return view
 
 
+def rich(text: str, spellings) -> list:
+    """Prose (a stem, a prompt, feedback) as pieces: strings, with every number kept next to its
+    unit (a no-break space), and symbol boxes where the text names a template symbol ('Ki = 0.13
+    nM' → K_i) — each renderer writes the boxes in its own math, so a symbol reads the same in
+    prose and in formulas."""
+    from psyq import typeset as T
+
+    out: list = []
+    for piece in T.prose(text, spellings):
+        out.append(T.keep_units(piece) if isinstance(piece, str) else M.symbol_box(piece.name, spellings))
+    return out
+
+
+def plain_prose(text: str, template) -> str:
+    """Prose for a plain-text field (LMS feedback): symbols in plain Unicode from the symbol
+    table (K_i, A₀, t½), numbers kept with their units."""
+    from psyq import typeset as T
+
+    return T.keep_units(T.prose_text(text, T.table(template)))
+
+
+def nbsp_units(text: str) -> str:
+    """A displayed value or interval with its number and unit kept on one line."""
+    from psyq import typeset as T
+
+    return T.keep_units(text)
+
+
 def _problem_view(problem) -> ProblemView:
+    from psyq import typeset as T
+
     inst = problem.instance
     t = inst.template
-    givens = [GivenView(g.name, M.symbol_box(g.name), M.quantity_box(clean_text(g.display)),
+    spellings = T.table(t)
+    givens = [GivenView(g.name, M.symbol_box(g.name, spellings), M.quantity_box(clean_text(g.display)),
                         clean_text(g.display), clean_text(g.meaning))
               for g in inst.givens.values()]
     parts = []
     for i, p in enumerate(inst.parts):
+        prompt = " ".join(clean_text(p.prompt).split())
         parts.append(PartView(
-            id=p.id, label=f"({p.id})", prompt=" ".join(clean_text(p.prompt).split()), unit=unit_label(p.unit),
+            id=p.id, label=f"({p.id})", prompt=prompt, unit=unit_label(p.unit),
             points=problem.part_points[i],
             space_cm=problem.item.space_cm if problem.item.space_cm is not None else DEFAULT_SPACE_CM,
             answer=clean_text(p.display), answer_box=M.quantity_box(clean_text(p.display))
             if not p.unattainable else ("text", "not attainable"),
             interval=interval_text(p.low, p.high, p.unit),
             tolerance="" if p.unattainable else tolerance_text(p), rule="" if p.unattainable else rule_text(p),
-            unattainable=p.unattainable, steps=step_views(inst, p),
+            unattainable=p.unattainable, steps=step_views(inst, p, spellings),
             misconceptions=[(m.name, clean_text(m.display), clean_text(m.feedback)) for m in p.misconceptions],
-            hints=tuple(clean_text(h) for h in p.hints), instance_part=p))
+            hints=tuple(clean_text(h) for h in p.hints), instance_part=p,
+            mistakes=_mistake_views(p, spellings), prompt_rich=rich(prompt, spellings)))
     return ProblemView(problem.number, problem.points, t.id, clean_text(t.title), inst.seed,
-                       paragraphs(inst.text), givens, parts, paragraphs(inst.solution), inst, inst.id)
+                       paragraphs(inst.text), givens, parts, paragraphs(inst.solution), inst, inst.id,
+                       spellings)
 
 
-def step_views(inst, part) -> list[StepView]:
-    """The worked solution of one part as boxes: solved form, values put in, result."""
+def _mistake_views(part, spellings) -> list[MistakeView]:
+    exprs = {m.name: m.expr for m in getattr(part.spec, "misconceptions", ())}
+    out = []
+    for m in part.misconceptions:
+        node = exprs.get(m.name)
+        formula = None
+        if node is not None:
+            ask = getattr(part.spec, "ask", None)
+            body = M.node_box(node, spellings)
+            formula = M.row(M.symbol_box(ask, spellings), ("op", "="), body) if ask else body
+        feedback = clean_text(m.feedback)
+        out.append(MistakeView(m.name, nbsp_units(clean_text(m.display)), formula, feedback,
+                               rich(feedback, spellings)))
+    return out
+
+
+def step_views(inst, part, spellings=None) -> list[StepView]:
+    """The worked solution of one part as boxes: solved form, values put in, result, and the
+    relation it comes from as the template writes it."""
+    from psyq import typeset as T
+
+    spellings = spellings if spellings is not None else T.table(inst.template)
+    relations = {text: (lhs, rhs) for lhs, rhs, text in getattr(inst.template, "relations", ())}
     values = {n: g.display for n, g in inst.givens.items()}
     out = []
     for s in part.steps:
@@ -209,8 +284,13 @@ def step_views(inst, part) -> list[StepView]:
         substituted = M.substitute(solved, values)
         result_box = M.quantity_box(clean_text(s.result)) if s.result not in ("—", "not attainable") \
             else ("text", clean_text(s.result))
+        rel = relations.get(s.relation)
+        relation_box = None
+        if rel is not None and getattr(s, "rearranged", True):
+            relation_box = M.row(M.node_box(rel[0], spellings), ("op", "="), M.node_box(rel[1], spellings))
         out.append(StepView(s.unknown, clean_text(s.relation), lhs, solved, substituted, result_box,
-                            clean_text(s.result), clean_text(s.substituted), clean_text(s.solved)))
+                            clean_text(s.result), clean_text(s.substituted), clean_text(s.solved),
+                            relation_box))
         values[s.unknown] = s.result  # later steps use the value as the solution shows it
     return out
 
@@ -306,7 +386,7 @@ def lms_parts(exam, findings: Findings | None = None, target: str = "") -> Itera
                                          m.name)
                         continue
                     alts.append(Alternative(m.name, m.value, p.atol + p.rtol * abs(m.value),
-                                            clean_text(m.feedback)))
+                                            plain_prose(clean_text(m.feedback), prob.instance.template)))
                 yield LmsPart(v, prob, p, i, prob.part_points[i], centre, half, low, high,
                               unit_label(p.unit), rule, alts)
 

@@ -9,6 +9,7 @@ is HTML-escaped.
 from __future__ import annotations
 
 import base64
+import re
 from html import escape
 from typing import Mapping, Sequence
 
@@ -66,6 +67,9 @@ figcaption { font-size: .8rem; color: var(--muted); }
 table.mistakes { margin: .3rem 0 .3rem 1.4rem; border-collapse: collapse; font-size: .82rem; }
 table.mistakes th { text-align: left; font-weight: normal; color: var(--muted); padding: .05rem .5rem .05rem 0; }
 table.mistakes td { vertical-align: top; padding: .1rem .5rem .1rem 0; }
+table.mistakes td.gives, .key .answerline, .key .interval, table.glance td { white-space: nowrap; }
+table.mistakes .formula { display: block; margin: .05rem 0 .15rem; }
+.steps math, table.mistakes math, .answerline math { math-style: normal; font-size: 1.1em; }
 .solution { font-size: .92rem; color: #333; }
 table.glance { border-collapse: collapse; font-size: .85rem; margin: .5rem 0 1rem; }
 table.glance th, table.glance td { padding: .15rem .6rem; text-align: left; }
@@ -73,7 +77,7 @@ table.glance th { border-bottom: 1px solid var(--ink); }
 table.glance tr:nth-child(even) td { background: var(--tint); }
 .foot { margin-top: 1.5rem; font-size: .75rem; color: var(--muted); display: flex;
         justify-content: space-between; }
-math { font-size: 1.05em; }
+math { font-size: 1.05em; font-family: "Latin Modern Math", "STIX Two Math", "Libertinus Math", math; }
 @media print {
   body { background: white; font-size: 10.5pt; }
   .version { box-shadow: none; margin: 0; padding: 0; max-width: none; break-before: page;
@@ -90,8 +94,28 @@ def _m(box: M.Box) -> str:
     return M.to_mathml(box)
 
 
+# The figure's text in the page's serif (matplotlib names DejaVu Sans inline; a style sheet rule
+# marked !important wins over an inline style), as Typst sets it in the PDF.
+_FIGURE_FONT = ('<style>text { font-family: "Libertinus Serif", "Linux Libertine", Georgia, '
+                '"Times New Roman", serif !important; }</style>')
+
+
+def _serif_figure(svg: str) -> str:
+    return re.sub(r"(<svg\b[^>]*>)", lambda m: m.group(1) + _FIGURE_FONT, svg, count=1)
+
+
+def _rich(pieces: list) -> str:
+    """Prose pieces (:func:`psyq.export.common.rich`) → HTML: text escaped (a number and its unit
+    joined by &nbsp;), symbols as MathML (K<sub>i</sub> as msub, the same as in the formulas)."""
+    return "".join(_text(p) if isinstance(p, str) else _m(p) for p in pieces)
+
+
+def _text(s: str) -> str:
+    return escape(s).replace("\u00a0", "&nbsp;")
+
+
 def _figure(svg: str, alt: str, caption: str | None) -> str:
-    data = base64.b64encode(svg.encode("utf-8")).decode("ascii")
+    data = base64.b64encode(_serif_figure(svg).encode("utf-8")).decode("ascii")
     cap = f"<figcaption>{escape(caption)}</figcaption>" if caption else ""
     return f'<figure><img src="data:image/svg+xml;base64,{data}" alt="{escape(alt)}">{cap}</figure>'
 
@@ -142,7 +166,7 @@ def _sheet(exam, v, views, options, figures) -> list[str]:
         out.append(f'<article class="problem" id="v{v.index}-p{pv.number}">')
         out.append(f'<h2><span>Problem {pv.number}</span><span class="meta">{escape(C.points_text(pv.points))}'
                    f"</span></h2>")
-        out += [f"<p>{escape(p)}</p>" for p in pv.stem]
+        out += [f"<p>{_rich(pv.rich(p))}</p>" for p in pv.stem]
         out += _givens(pv)
         fig = figures.get(pv.figure_key) if options.figures == "all" else None
         if fig is not None:
@@ -151,7 +175,7 @@ def _sheet(exam, v, views, options, figures) -> list[str]:
         for part in pv.parts:
             label = f"<strong>{escape(part.label)}</strong> " if multi else ""
             pts = f'<span class="pts">{escape(C.points_text(part.points))}</span>' if multi else ""
-            out.append(f'<div class="part"><div class="prompt"><span>{label}{escape(part.prompt)}</span>{pts}</div>')
+            out.append(f'<div class="part"><div class="prompt"><span>{label}{_rich(part.prompt_rich)}</span>{pts}</div>')
             if part.space_cm > 0:
                 out.append(f'<div class="work" style="height: {part.space_cm:g}cm">work</div>')
             out.append(f'<p class="answer">Answer: <span class="blank"></span><span class="unit">'
@@ -204,32 +228,34 @@ def _key(exam, v, views, options, figures) -> list[str]:
                    f"{escape(C.points_text(pv.points))}</span></h2>")
         for part in pv.parts:
             label = f"<strong>{escape(part.label)}</strong> " if len(pv.parts) > 1 else ""
-            out.append(f'<div class="part"><div class="prompt"><span>{label}{escape(part.prompt)}</span></div>')
+            out.append(f'<div class="part"><div class="prompt"><span>{label}{_rich(part.prompt_rich)}</span></div>')
             answer = _m(part.answer_box) if not part.unattainable else "not attainable"
             extra = "; ".join(x for x in (part.tolerance, part.rule) if x)
             out.append(f'<p class="answerline"><strong>Answer:</strong> {answer}'
-                       f'<span class="interval">accepted {escape(part.interval)}</span>'
-                       + (f'<span class="rule">({escape(extra)})</span>' if extra else "") + "</p>")
+                       f'<span class="interval">accepted {_text(C.nbsp_units(part.interval))}</span>'
+                       + (f'<span class="rule">({_text(C.nbsp_units(extra))})</span>' if extra else "") + "</p>")
             if part.steps:
                 out.append('<table class="steps"><tbody>')
                 for i, s in enumerate(part.steps, start=1):
                     solved = M.row(s.lhs, ("op", "="), s.solved)
                     numbers = M.row(("op", "="), s.substituted, ("op", "="), s.result)
+                    source = f"from {_m(s.relation_box)}" if s.relation_box is not None else ""
                     out.append(f"<tr><td>{i}.</td><td>{_m(solved)}</td><td>{_m(numbers)}</td>"
-                               f'<td class="from">from {escape(s.relation)}</td></tr>')
+                               f'<td class="from">{source}</td></tr>')
                 out.append("</tbody></table>")
-            if part.misconceptions:
+            if part.mistakes:
                 out.append('<table class="mistakes"><thead><tr><th>misconception</th><th>gives</th>'
                            "<th>feedback</th></tr></thead><tbody>")
-                for name, shown, feedback in part.misconceptions:
-                    out.append(f"<tr><td><code>{escape(name)}</code></td><td>{escape(shown)}</td>"
-                               f"<td>{escape(feedback)}</td></tr>")
+                for m in part.mistakes:
+                    formula = f'<span class="formula">{_m(m.formula)}</span>' if m.formula is not None else ""
+                    out.append(f'<tr><td><code>{escape(m.name)}</code></td><td class="gives">{_text(m.shown)}</td>'
+                               f"<td>{formula}{_rich(m.feedback_rich)}</td></tr>")
                 out.append("</tbody></table>")
             out.append("</div>")
         fig = figures.get(pv.figure_key) if options.figures in ("key", "all") else None
         if fig is not None:
             out.append(_figure(fig.key, fig.caption, C.figure_caption(fig)))
-        out += [f'<p class="solution">{escape(p)}</p>' for p in pv.solution]
+        out += [f'<p class="solution">{_rich(pv.rich(p))}</p>' for p in pv.solution]
         out.append("</article>")
     out.append(_foot(spec, f"Answer key · version {v.index} · code {v.code}"))
     out.append("</section>")

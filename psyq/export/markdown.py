@@ -1,9 +1,13 @@
 """Markdown exam sheets and answer keys (one file; math as $LaTeX$, figures as data: URIs).
 
-Markdown has no escaping of its own for every renderer, so template text is backslash-escaped
-for the characters CommonMark gives a meaning (emphasis, links, code, HTML, headings, lists,
-tables) and math is written as LaTeX between dollars, which GitHub, GitLab, pandoc and most
-editors render.
+Template text is kept as a person would type it, so the file can be edited: only what would
+change its meaning in CommonMark/GFM is backslash-escaped — emphasis (``*``, ``_`` at a word's
+edge), code (`` ` ``), links (``](``), HTML (``<`` before a tag), math (``$``), strikethrough
+(``~``), entities (``&name;``), line-start markers (``# ``, ``>``, ``- ``, ``+ ``, ``1. ``) and,
+in a table cell, pipes.
+Parentheses, dots and hyphens inside a sentence stay as they are.  Math is LaTeX between
+dollars, which GitHub, GitLab, pandoc and most editors render; a number and its unit are joined
+by a no-break space.
 """
 
 from __future__ import annotations
@@ -17,16 +21,37 @@ from psyq.export import mathfmt as M
 
 FORMAT = "md"
 EXTENSION = ".md"
-_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|~$&])")
+_INLINE = re.compile(r"[\\`*$~]|\](?=[(\[:])|<(?=[A-Za-z/!?])|(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])")
+_ENTITY = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+_LINE_START = re.compile(r"^(>|[#+-](?=\s|$))")
+_ORDERED = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
+_SPACES = re.compile(r"[ \t\n]+")  # not the no-break space, which keeps a number with its unit
 
 
-def text(s: str) -> str:
-    """Template text → Markdown that shows exactly that text."""
-    return _SPECIAL.sub(r"\\\1", " ".join(C.clean_text(s).split()))
+def text(s: str, line_start: bool = True) -> str:
+    """Template text → Markdown that shows exactly that text, escaping only what Markdown reads
+    as markup (see the module docstring): '0.13 nM (Tatsumi et al. 1997)' stays as written.
+    ``line_start``: the text begins a line (a piece inside a sentence does not)."""
+    s = _SPACES.sub(" ", C.clean_text(s))
+    if line_start:
+        s = s.lstrip(" ")
+    s = _INLINE.sub(lambda m: "\\" + m.group(0), s)
+    s = _ENTITY.sub(r"\\&", s)
+    if line_start:
+        s = _LINE_START.sub(r"\\\1", s)
+        s = _ORDERED.sub(r"\1\\\2", s)
+    return s
+
+
+def rich(pieces: list) -> str:
+    """Prose pieces (:func:`psyq.export.common.rich`) → Markdown: text escaped, symbols as $LaTeX$."""
+    return "".join(text(p, line_start=i == 0) if isinstance(p, str) else math(p)
+                   for i, p in enumerate(pieces)).strip(" ")
 
 
 def cell(s: str) -> str:
-    return text(s)
+    """Text in a table cell: a pipe would end the cell."""
+    return text(s).replace("|", "\\|")
 
 
 def math(box: M.Box) -> str:
@@ -67,7 +92,7 @@ def _sheet(exam, v, views, options, figures) -> list[str]:
     for pv in views:
         out += [f"## Problem {pv.number} ({C.points_text(pv.points)})", ""]
         for para in pv.stem:
-            out += [text(para), ""]
+            out += [rich(pv.rich(para)), ""]
         if pv.givens:
             out += ["| given | value | meaning |", "|---|---|---|"]
             out += [f"| {math(g.symbol)} | {math(g.value)} | {cell(g.meaning)} |" for g in pv.givens]
@@ -80,7 +105,7 @@ def _sheet(exam, v, views, options, figures) -> list[str]:
             label = f"**{part.label}** " if multi else ""
             pts = f" *({C.points_text(part.points)})*" if multi else ""
             unit = f" {text(part.unit)}" if part.unit else ""
-            out += [f"{label}{text(part.prompt)}{pts}", "",
+            out += [f"{label}{rich(part.prompt_rich)}{pts}", "",
                     f"Answer: ____________________{unit}", ""]
     out += ["---", ""]
     return out
@@ -106,20 +131,23 @@ def _key(exam, v, views, options, figures) -> list[str]:
                 f"`{pv.template_id}` · seed {pv.seed} · {C.points_text(pv.points)}", ""]
         for part in pv.parts:
             label = f"**{part.label}** " if len(pv.parts) > 1 else ""
-            out += [f"{label}{text(part.prompt)}", ""]
+            out += [f"{label}{rich(part.prompt_rich)}", ""]
             answer = math(part.answer_box) if not part.unattainable else "not attainable"
             extra = "; ".join(x for x in (part.tolerance, part.rule) if x)
-            out += [f"- **Answer:** {answer}, accepted {text(part.interval)}" + (f" ({text(extra)})" if extra else "")]
+            out += [f"- **Answer:** {answer}, accepted {text(C.nbsp_units(part.interval), False)}"
+                    + (f" ({text(C.nbsp_units(extra), False)})" if extra else "")]
             for i, s in enumerate(part.steps, start=1):
                 solved = M.row(s.lhs, ("op", "="), s.solved)
                 numbers = M.row(("op", "="), s.substituted, ("op", "="), s.result)
-                out.append(f"- Step {i}: {math(solved)} ${M.to_latex(numbers)}$ (from `{s.relation}`)")
-            for name, shown, feedback in part.misconceptions:
-                out.append(f"- Misconception `{name}` gives {text(shown)}: {text(feedback)}")
+                source = f" (from {math(s.relation_box)})" if s.relation_box is not None else ""
+                out.append(f"- Step {i}: {math(solved)} ${M.to_latex(numbers)}${source}")
+            for m in part.mistakes:
+                formula = f" ({math(m.formula)})" if m.formula is not None else ""
+                out.append(f"- Misconception `{m.name}`{formula} gives {text(m.shown, False)}: {rich(m.feedback_rich)}")
             out.append("")
         fig = figures.get(pv.figure_key) if options.figures in ("key", "all") else None
         if fig is not None:
             out += [_figure(fig.key, fig.caption), "", f"*{text(C.figure_caption(fig))}*", ""]
         for para in pv.solution:
-            out += [f"*{text(para)}*", ""]
+            out += [f"*{rich(pv.rich(para))}*", ""]
     return out

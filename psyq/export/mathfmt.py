@@ -6,7 +6,7 @@ built from the expressions themselves, never by parsing text.  A box is a tuple 
 is its kind:
 
 ``("row", [boxes])`` · ``("id", name)`` an italic identifier · ``("num", "1.5")`` ·
-``("op", "+")`` · ``("text", "mg/d")`` upright text · ``("frac", num, den)`` ·
+``("op", "+")`` · ``("text", "mg/d")`` upright text · ``("up", "occ")`` an upright identifier · ``("frac", num, den)`` ·
 ``("sup", base, exp)`` · ``("sub", base, sub)`` · ``("sqrt", x)`` · ``("fence", x)`` parentheses ·
 ``("abs", x)`` · ``("func", name, [args])`` · ``("qty", number_box, unit)`` a value with its unit ·
 ``("sym", name, box)`` a symbol slot that :func:`substitute` can fill with a displayed value.
@@ -44,31 +44,31 @@ def row(*items: Box) -> Box:
     return ("row", [b for b in items if b is not None])
 
 
-def symbol_box(name: str) -> Box:
-    """A template symbol name as it is typeset: ``t_half`` → t with subscript 'half',
-    ``ED50_SERT`` → ED with subscript '50,SERT', ``alpha`` → α (sympy's naming conventions)."""
-    from sympy.printing.conventions import split_super_sub
+def symbol_box(name: str, spellings: Mapping | None = None) -> Box:
+    """A template symbol as it is typeset, from the one symbol table (:mod:`psyq.typeset`):
+    ``Ki`` → K with an upright subscript i, ``ED50_SERT`` → upright ED with subscript 50,SERT,
+    ``t_half`` → t with subscript ½, ``occ`` → upright occ, ``alpha`` → α."""
+    from psyq import typeset
 
-    base, sups, subs = split_super_sub(name)
-    box = _name_part(base, italic=True)
-    if subs:
+    sp = typeset.spelling(name, spellings)
+    box = _piece(sp.base)
+    if len(sp.subs) > 1 and not any(p.italic for p in sp.subs):
+        # one upright label, K_i,SERT as it is printed (math would space the comma: K_i, SERT)
+        box = ("sub", box, ("up", ",".join(p.text for p in sp.subs)))
+    elif sp.subs:
         items: list[Box] = []
-        for i, s in enumerate(subs):
+        for i, p in enumerate(sp.subs):
             if i:
                 items.append(("op", ","))
-            items.append(_name_part(s, italic=len(s) == 1))
+            items.append(_piece(p))
         box = ("sub", box, items[0] if len(items) == 1 else ("row", items))
-    if sups:
-        box = ("sup", box, row(*[_name_part(s, italic=len(s) == 1) for s in sups]))
     return box
 
 
-def _name_part(text: str, italic: bool) -> Box:
-    if text in GREEK:
-        return ("id", GREEK[text])
-    if text.isdigit():
-        return ("num", text)
-    return ("id", text) if italic else ("text", text)
+def _piece(p) -> Box:
+    if p.text.isdigit():
+        return ("num", p.text)
+    return ("id", p.text) if p.italic else ("up", p.text)
 
 
 def number_box(text: str) -> Box:
@@ -105,11 +105,11 @@ def quantity_box(display: str) -> Box:
 # ------------------------------------------------------------------------------------------------
 # sympy → boxes
 
-def expr_box(expr: Any) -> Box:
+def expr_box(expr: Any, spellings: Mapping | None = None) -> Box:
     """A sympy expression as a box tree (symbols become substitutable slots)."""
     import sympy as sp
 
-    return _Builder(sp).box(expr)
+    return _Builder(sp, spellings).box(expr)
 
 
 _STEP_BOXES: dict[tuple, tuple[Box, Box]] = {}
@@ -122,22 +122,35 @@ def step_boxes(template, unknown: str) -> tuple[Box, Box]:
     hit = _STEP_BOXES.get(key)
     if hit is not None:
         return hit
+    import sympy as sp
+
+    from psyq import typeset
     from psyq.solve import compile_template
 
     step = compile_template(template).step_for(unknown)
-    result = (symbol_box(unknown), expr_box(step.solved[0]))
+    spellings = typeset.table(template)
+    solved = step.solved[0]
+    combined = sp.together(solved)  # a fraction inside a fraction, put over one denominator
+    if sp.count_ops(combined) < sp.count_ops(solved):
+        solved = combined
+    result = (symbol_box(unknown, spellings), expr_box(solved, spellings))
     _STEP_BOXES[key] = result
     return result
 
 
 class _Builder:
-    def __init__(self, sp):
+    """sympy → boxes, written the way a teacher writes them: positive terms first (1 − Q, not
+    −Q + 1) and a minus sign taken out of a fraction by turning its denominator round
+    (1/(1 − Q), not −1/(Q − 1))."""
+
+    def __init__(self, sp, spellings: Mapping | None = None):
         self.sp = sp
+        self.spellings = spellings
 
     def box(self, e) -> Box:
         sp = self.sp
         if isinstance(e, sp.Symbol):
-            return ("sym", e.name, symbol_box(e.name))
+            return ("sym", e.name, symbol_box(e.name, self.spellings))
         if e is sp.E:
             return ("id", "e")
         if e is sp.pi:
@@ -175,7 +188,10 @@ class _Builder:
 
     def add(self, e) -> Box:
         items: list[Box] = []
-        for i, term in enumerate(e.as_ordered_terms()):
+        terms = e.as_ordered_terms()
+        terms = [t for t in terms if not t.could_extract_minus_sign()] + \
+            [t for t in terms if t.could_extract_minus_sign()]
+        for i, term in enumerate(terms):
             if i == 0:
                 items.append(self.box(term))
                 continue
@@ -187,22 +203,91 @@ class _Builder:
 
     def mul(self, e) -> Box:
         sp = self.sp
+        num, den = sp.fraction(e, exact=True)
+        if den != 1:
+            num, den = min(((self._fold(num), self._fold(den)), (self._fold(-num), self._fold(-den))),
+                           key=lambda nd: self._untidiness(*nd))  # stable: the first wins a tie
+            if self._negative(num):
+                flipped = self._log_flip(-num)
+                if flipped is not None:
+                    return ("frac", self.product(flipped), self.product(den))
+                return row(("op", "−"), ("frac", self.product(self._fold(-num)), self.product(den)))
+            return ("frac", self.product(num), self.product(den))
         if e.could_extract_minus_sign():
             inner = -e
+            flipped = self._log_flip(inner)
+            if flipped is not None:
+                return self.product(flipped)
             b = self.box(inner)
             if isinstance(inner, sp.Add):
                 b = ("fence", b)
             return row(("op", "−"), b)
-        num, den = sp.fraction(e, exact=True)
-        if den != 1:
-            return ("frac", self.product(num), self.product(den))
         return self.product(e)
+
+    def _log_flip(self, x):
+        """x with the minus sign of −x taken into its one logarithm (−t½·ln(X) → t½·ln(1/X)),
+        as an unevaluated product; None when x has no single logarithm to take it."""
+        sp = self.sp
+        factors = list(sp.Mul.make_args(x))
+        logs = [i for i, f in enumerate(factors) if isinstance(f, sp.log)]
+        if len(logs) != 1:
+            return None
+        arg = factors[logs[0]].args[0]
+        factors[logs[0]] = sp.log(sp.Pow(arg, -1), evaluate=False)
+        return factors[0] if len(factors) == 1 else sp.Mul(*factors, evaluate=False)
+
+    def _negative(self, x) -> bool:
+        """Written with a minus sign in front (a sum only when every term is negative)."""
+        if isinstance(x, self.sp.Add):
+            return all(a.could_extract_minus_sign() for a in x.args)
+        return x.could_extract_minus_sign()
+
+    def _fold(self, x):
+        """A product with a negative coefficient and a sum among its factors, the sign taken into
+        the sum: −(X − 1)·t → (1 − X)·t."""
+        sp = self.sp
+        if not isinstance(x, sp.Mul):
+            return x
+        c, rest = x.as_coeff_Mul()
+        if not c.is_negative:
+            return x
+        factors = list(sp.Mul.make_args(rest))
+        for i, f in enumerate(factors):
+            if isinstance(f, sp.Add):
+                factors[i] = sp.Add(*[-a for a in f.args])
+                if -c != 1:
+                    factors.insert(0, -c)
+                return factors[0] if len(factors) == 1 else sp.Mul(*factors, evaluate=False)
+        return x
+
+    def _untidiness(self, num, den) -> int:
+        """How far num/den is from the way a teacher writes it: a minus sign in front of the
+        numerator or the denominator, and sums that subtract a bare number (Q − 1, not 1 − Q)."""
+        sp = self.sp
+        score = 2 * (self._negative(num) + self._negative(den))
+        for x in (num, den):
+            for f in sp.Mul.make_args(x):
+                if isinstance(f, sp.Add):
+                    score += sum(1 for a in f.args if a.is_number and a.is_negative)
+        return score
+
+    def _factor_rank(self, f) -> int:
+        """A teacher's order of factors: a number, then symbols, then sums, then powers and
+        functions ((1 − A0)·2^(−t/t½), not 2^(−t/t½)·(1 − A0))."""
+        sp = self.sp
+        if isinstance(f, sp.Number):
+            return 0
+        if isinstance(f, sp.Symbol) or (isinstance(f, sp.Pow) and isinstance(f.base, sp.Symbol)):
+            return 1
+        if isinstance(f, sp.Add):
+            return 2
+        return 3
 
     def product(self, e) -> Box:
         sp = self.sp
         if not isinstance(e, sp.Mul):
             return self.box(e)
-        factors = e.as_ordered_factors()
+        factors = sorted(e.as_ordered_factors(), key=self._factor_rank)  # stable within a rank
         items: list[Box] = []
         for i, f in enumerate(factors):
             if i:
@@ -225,6 +310,66 @@ class _Builder:
                 or (isinstance(base, sp.Number) and base < 0):
             b = ("fence", b)
         return ("sup", b, self.box(exp))
+
+
+# ------------------------------------------------------------------------------------------------
+# Template expressions as written (relations, misconceptions) → boxes, without sympy
+
+_PREC = {"+": 1, "-": 1, "*": 2, "/": 3, "^": 4}
+
+
+def node_box(node: Any, spellings: Mapping | None = None) -> Box:
+    """A :mod:`psyq.expr` tree as the author wrote it ('X = 1 - (1 - A0)*2^(-t/t_half)' keeps
+    its form), symbols spelled from the symbol table.  Nothing is evaluated."""
+    from psyq import expr as E
+
+    def prec(n) -> int:
+        if isinstance(n, E.BinOp):
+            return _PREC[n.op]
+        if isinstance(n, E.Neg):
+            return 1
+        return 9
+
+    def fenced(n, at_least: int) -> Box:
+        b = conv(n)
+        return ("fence", b) if prec(n) < at_least else b
+
+    def conv(n) -> Box:
+        if isinstance(n, E.Num):
+            return ("id", "π") if n.text == "pi" else number_box(n.text.replace("_", ""))
+        if isinstance(n, E.Sym):
+            return ("sym", n.name, symbol_box(n.name, spellings))
+        if isinstance(n, E.Neg):
+            return row(("op", "−"), fenced(n.operand, 2))
+        if isinstance(n, E.BinOp):
+            if n.op == "+":
+                if isinstance(n.right, E.Neg):
+                    return row(conv(n.left), ("op", "−"), fenced(n.right.operand, 2))
+                return row(conv(n.left), ("op", "+"), conv(n.right))
+            if n.op == "-":
+                return row(conv(n.left), ("op", "−"), fenced(n.right, 2))
+            if n.op == "*":
+                return row(fenced(n.left, 2), ("op", "·"), fenced(n.right, 3))
+            if n.op == "/":
+                if isinstance(n.left, E.Neg):  # −t/t½ as a minus before the fraction
+                    return row(("op", "−"), ("frac", conv(n.left.operand), conv(n.right)))
+                return ("frac", conv(n.left), conv(n.right))
+            return ("sup", fenced(n.left, 5), conv(n.right))
+        if isinstance(n, E.Call):
+            args = [conv(a) for a in n.args]
+            if n.func == "exp":
+                return ("sup", ("id", "e"), args[0])
+            if n.func == "sqrt":
+                return ("sqrt", args[0])
+            if n.func == "abs":
+                return ("abs", args[0])
+            return ("func", n.func, args)
+        if isinstance(n, E.Compare):
+            op = {"<=": "≤", ">=": "≥", "==": "=", "!=": "≠"}.get(n.op, n.op)
+            return row(conv(n.left), ("op", op), conv(n.right))
+        return ("text", E.to_text(n))
+
+    return conv(node)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -278,6 +423,7 @@ def _typst_string(text: str) -> str:
 
 _TYPST_OPS = {"+": "+", "−": "-", "-": "-", "·": "dot", "×": "times", "=": "=", ",": ",",
               "<": "<", ">": ">", "≤": "<=", "≥": ">=", "≠": "!=", "∞": "infinity"}
+_LOG_BASES = {"log2": "2", "log10": "10"}
 _TYPST_FUNCS = {"ln", "log", "exp", "max", "min", "sin", "cos", "tan", "sinh", "cosh", "tanh"}
 
 
@@ -302,6 +448,8 @@ def _typst(box: Box) -> str:
         return _TYPST_OPS.get(op, _typst_string(op))
     if kind == "text":
         return f"upright({_typst_string(box[1])})"
+    if kind == "up":
+        return f"upright({_typst_string(box[1])})"
     if kind == "frac":
         return f"frac({_typst(box[1])}, {_typst(box[2])})"
     if kind == "sup":
@@ -317,6 +465,8 @@ def _typst(box: Box) -> str:
     if kind == "func":
         name = box[1]
         head = name if name in _TYPST_FUNCS else f"op({_typst_string(name)})"
+        if name in _LOG_BASES:
+            head = f"log_{_LOG_BASES[name]}"
         args = ", ".join(_typst(a) for a in box[2])
         return f"{head} lr(( {args} ))"
     if kind == "qty":
@@ -329,7 +479,7 @@ def _typst(box: Box) -> str:
 
 def _typst_group(box: Box) -> str:
     """A base for ^ or _: a single token, or the expression grouped without visible brackets."""
-    if box[0] in ("id", "num", "fence", "sym", "sub", "sup"):
+    if box[0] in ("id", "up", "num", "fence", "sym", "sub", "sup"):
         return _typst(box)
     return f"lr(( {_typst(box)} ))" if box[0] in ("qty", "row", "frac") else _typst(box)
 
@@ -369,6 +519,8 @@ def _mml(box: Box) -> str:
         return f"<mo>{_esc(op)}</mo>"
     if kind == "text":
         return f"<mtext>{_esc(box[1])}</mtext>"
+    if kind == "up":
+        return f'<mi mathvariant="normal">{_esc(box[1])}</mi>'
     if kind == "frac":
         return f"<mfrac>{_mrow(box[1])}{_mrow(box[2])}</mfrac>"
     if kind == "sup":
@@ -383,7 +535,10 @@ def _mml(box: Box) -> str:
         return f"<mrow><mo>|</mo>{_mml(box[1])}<mo>|</mo></mrow>"
     if kind == "func":
         args = "<mo>,</mo>".join(_mml(a) for a in box[2])
-        return (f"<mrow><mi>{_esc(box[1])}</mi><mo>&#x2061;</mo>"
+        head = f"<mi>{_esc(box[1])}</mi>"
+        if box[1] in _LOG_BASES:
+            head = f"<msub><mi>log</mi><mn>{_LOG_BASES[box[1]]}</mn></msub>"
+        return (f"<mrow>{head}<mo>&#x2061;</mo>"
                 f"<mrow><mo>(</mo>{args}<mo>)</mo></mrow></mrow>")
     if kind == "qty":
         return (f'<mrow>{_mml(box[1])}<mspace width="0.17em"/>'
@@ -430,6 +585,8 @@ def _latex(box: Box) -> str:
         return _LATEX_OPS.get(box[1], latex_text(box[1]))
     if kind == "text":
         return r"\text{" + latex_text(box[1]) + "}"
+    if kind == "up":
+        return r"\mathrm{" + latex_text(box[1]).replace("½", "1/2") + "}" if box[1] != "½" else "1/2"
     if kind == "frac":
         return r"\frac{" + _latex(box[1]) + "}{" + _latex(box[2]) + "}"
     if kind == "sup":
@@ -444,6 +601,8 @@ def _latex(box: Box) -> str:
         return r"\left|" + _latex(box[1]) + r"\right|"
     if kind == "func":
         args = ", ".join(_latex(a) for a in box[2])
+        if box[1] in _LOG_BASES:
+            return r"\log_{" + _LOG_BASES[box[1]] + r"}\left(" + args + r"\right)"
         return r"\operatorname{" + latex_text(box[1]) + r"}\left(" + args + r"\right)"
     if kind == "qty":
         return _latex(box[1]) + r"\,\text{" + latex_text(box[2]) + "}"
@@ -468,14 +627,17 @@ def to_text(box: Box) -> str:
             else:
                 out += piece
         return out.replace("  ", " ")
-    if kind in ("id", "num", "text", "op"):
+    if kind in ("id", "num", "text", "op", "up"):
         return box[1]
     if kind == "frac":
         return f"{_text_group(box[1])}/{_text_group(box[2])}"
     if kind == "sup":
         return f"{_text_group(box[1])}^{_text_group(box[2])}"
-    if kind == "sub":
-        return f"{to_text(box[1])}_{to_text(box[2])}"
+    if kind == "sub":  # as psyq.typeset.Spelling.text writes a symbol: A₀, t½, K_i
+        sub = to_text(box[2])
+        if sub.isdigit():
+            return to_text(box[1]) + sub.translate(_SUBSCRIPT_DIGITS)
+        return to_text(box[1]) + (sub if sub == "½" else "_" + sub)
     if kind == "sqrt":
         return f"√({to_text(box[1])})"
     if kind == "fence":
@@ -483,12 +645,16 @@ def to_text(box: Box) -> str:
     if kind == "abs":
         return f"|{to_text(box[1])}|"
     if kind == "func":
-        return f"{box[1]}(" + ", ".join(to_text(a) for a in box[2]) + ")"
-    if kind == "qty":
-        return f"{to_text(box[1])} {box[2]}"
+        name = {"log2": "log₂", "log10": "log₁₀"}.get(box[1], box[1])
+        return f"{name}(" + ", ".join(to_text(a) for a in box[2]) + ")"
+    if kind == "qty":  # a number and its unit stay on one line
+        return f"{to_text(box[1])}\u00a0{box[2]}"
     if kind == "sym":
         return to_text(box[2])
     raise ValueError(f"unknown box kind {kind!r}")
+
+
+_SUBSCRIPT_DIGITS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 def _text_group(box: Box) -> str:

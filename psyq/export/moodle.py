@@ -62,18 +62,23 @@ def _math(box: M.Box, math: str) -> str:
     return escape(M.to_text(box))
 
 
+def _rich(pieces: list, math: str) -> str:
+    """Prose pieces (:func:`psyq.export.common.rich`): text escaped, symbols as math."""
+    return "".join(escape(p) if isinstance(p, str) else _math(p, math) for p in pieces)
+
+
 def question_html(lp: C.LmsPart, math: str = "latex") -> str:
     """The stem, the givens, and this part's prompt (HTML; symbols as \\( LaTeX \\) for Moodle's
     MathJax filter, or plain text)."""
     view = C.problem_view(lp.problem)
-    out = [f"<p>{escape(p)}</p>" for p in view.stem]
+    out = [f"<p>{_rich(view.rich(p), math)}</p>" for p in view.stem]
     if view.givens:
         rows = "".join(f"<tr><td>{_math(g.symbol, math)}</td><td>{escape(g.display)}</td>"
                        f"<td>{escape(g.meaning)}</td></tr>" for g in view.givens)
         out.append(f'<table class="psyq-givens"><tbody>{rows}</tbody></table>')
     pv = view.parts[lp.index]
     label = f"<strong>{escape(pv.label)}</strong> " if lp.multipart else ""
-    out.append(f"<p>{label}{escape(pv.prompt)}</p>")
+    out.append(f"<p>{label}{_rich(pv.prompt_rich, math)}</p>")
     if lp.unit:
         out.append(f"<p><em>Give the answer in {escape(lp.unit)}.</em></p>")
     return "".join(out)
@@ -83,7 +88,7 @@ def solution_html(lp: C.LmsPart, math: str = "latex") -> str:
     """The worked solution of one part, with the accepted interval (HTML; math as \\( LaTeX \\))."""
     view = C.problem_view(lp.problem)
     pv = view.parts[lp.index]
-    out = [f"<p>Answer: {escape(pv.answer)} (accepted {escape(pv.interval)}"
+    out = [f"<p>Answer: {escape(C.nbsp_units(pv.answer))} (accepted {escape(C.nbsp_units(pv.interval))}"
            + (f"; {escape(lp.rule)}" if lp.rule else "") + ")</p>"]
     if pv.steps:
         out.append("<ol>")
@@ -92,7 +97,7 @@ def solution_html(lp: C.LmsPart, math: str = "latex") -> str:
             numbers = M.row(s.lhs, ("op", "="), s.substituted, ("op", "="), s.result)
             out.append(f"<li>{_math(solved, math)}<br>{_math(numbers, math)}</li>")
         out.append("</ol>")
-    out += [f"<p>{escape(p)}</p>" for p in view.solution]
+    out += [f"<p>{_rich(view.rich(p), math)}</p>" for p in view.solution]
     return "".join(out)
 
 

@@ -81,7 +81,7 @@ def item_xml(exam, version, problem, parts: list[C.LmsPart]) -> bytes:
     body = _el(root, "itemBody")
     stem = _el(body, "div", {"class": "stem"})
     for para in view.stem:
-        _p(stem, para)
+        _p(stem, C.plain_prose(para, view.instance.template))
     if view.givens:
         table = _el(body, "table", {"class": "givens"})
         tb = _el(table, "tbody")
@@ -94,7 +94,7 @@ def item_xml(exam, version, problem, parts: list[C.LmsPart]) -> bytes:
         pv = view.parts[lp.index]
         para = _el(body, "p", {"class": "part"})
         label = f"{pv.label} " if len(view.parts) > 1 else ""
-        para.text = f"{label}{pv.prompt} "
+        para.text = f"{label}{C.plain_prose(pv.prompt, view.instance.template)} "
         entry = _el(para, "textEntryInteraction", {"responseIdentifier": f"RESPONSE_{lp.part.id}",
                                                    "expectedLength": "12"})
         entry.tail = f" {lp.unit}" if lp.unit else None
@@ -135,7 +135,7 @@ def item_xml(exam, version, problem, parts: list[C.LmsPart]) -> bytes:
                          f"{M.to_text(st.substituted)} = {st.result_text}")
         _p(sol, " ".join(lines))
     for para in view.solution:
-        _p(sol, para)
+        _p(sol, C.plain_prose(para, view.instance.template))
     return _serialise(root)
 
 

@@ -51,14 +51,44 @@ def math_inline(box: M.Box) -> str:
 
 
 def math_display(box: M.Box) -> str:
-    """Inline math set in display style (full-size fractions) for worked solutions."""
-    return "$display(" + M.to_typst(box) + ")$"
+    """A block equation, left-aligned (see the preamble), for worked solutions: unlike inline
+    math, a block's full height (a display fraction's denominator) counts in the layout, so it
+    never runs into the next line."""
+    return "$ " + M.to_typst(box) + " $"
+
+
+def rich(pieces: list) -> str:
+    """Prose pieces (:func:`psyq.export.common.rich`) → markup: text escaped, symbols as math."""
+    return "".join(markup(p) if isinstance(p, str) else math_inline(p) for p in pieces)
+
+
+def _value(v) -> str:
+    """A Python value → Typst code (a string literal, a number, none, a datetime or a dictionary)."""
+    if v is None:
+        return "none"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, tuple):  # a date
+        return f"datetime(year: {int(v[0])}, month: {int(v[1])}, day: {int(v[2])})"
+    if isinstance(v, dict):
+        return "(" + ", ".join(f"{k}: {_value(x)}" for k, x in v.items()) + ")"
+    return string(str(v))
+
+
+def config(exam, options: C.Options) -> str:
+    """The document's settings as one Typst dictionary the (fixed) preamble reads: the
+    preamble's text is never edited, so nothing in a title can change it."""
+    return "#let psyq-config = " + _value({
+        "title": exam.spec.title, "date": DOCUMENT_DATE, "paper": PAPERS.get(options.paper, "a4"),
+        "duplex": "odd" if options.duplex else None}) + "\n"
 
 
 PREAMBLE = r"""
 #let psyq-ver = state("psyq-ver", none)
-#set document(title: TITLE, author: "psyq", date: datetime(year: YEAR, month: MONTH, day: DAY))
-#set page(paper: PAPER, margin: (x: 2cm, top: 1.7cm, bottom: 2cm), footer: context {
+#set document(title: psyq-config.title, author: "psyq", date: psyq-config.date)
+#set page(paper: psyq-config.paper, margin: (x: 2cm, top: 1.7cm, bottom: 2cm), footer: context {
   let v = psyq-ver.get()
   if v != none {
     let last = counter(page).at(label("psyq-end-" + v.key)).first()
@@ -76,9 +106,11 @@ PREAMBLE = r"""
 #set par(leading: 0.62em, spacing: 0.95em)
 #show math.equation: set text(font: "New Computer Modern Math")
 #set table(stroke: none)
+#show math.equation.where(block: true): set align(left)
+#show math.equation.where(block: true): set block(above: 0.35em, below: 0.35em)
 
 #let psyq-start(key, kind, index, code, title) = {
-  pagebreak(weak: true, to: DUPLEX)
+  pagebreak(weak: true, to: psyq-config.duplex)
   counter(page).update(1)
   psyq-ver.update((key: key, kind: kind, index: index, code: code, title: title))
 }
@@ -111,11 +143,13 @@ PREAMBLE = r"""
     text(size: 9.5pt, fill: luma(60), points)))
 
 #let psyq-givens(..cells) = block(above: 0.6em, below: 0.8em, grid(
-  columns: (auto, auto, 1fr), column-gutter: 12pt, row-gutter: 4.5pt, align: left + horizon,
-  text(size: 8.5pt, fill: luma(70))[given], text(size: 8.5pt, fill: luma(70))[value],
-  text(size: 8.5pt, fill: luma(70))[meaning],
+  columns: (auto, auto, 1fr), column-gutter: 12pt, row-gutter: 2.5pt, inset: (y: 1.5pt),
+  align: left + horizon,
+  grid.cell(inset: (bottom: 3pt), text(size: 8.5pt, fill: luma(70))[given]),
+  grid.cell(inset: (bottom: 3pt), text(size: 8.5pt, fill: luma(70))[value]),
+  grid.cell(inset: (bottom: 3pt), text(size: 8.5pt, fill: luma(70))[meaning]),
   grid.hline(stroke: 0.4pt + luma(150)),
-  ..cells))
+  ..cells.pos().slice(0, 3).map(c => grid.cell(inset: (top: 5pt, bottom: 1.5pt), c)), ..cells.pos().slice(3)))
 
 #let psyq-part(label, prompt, points, unit, space) = block(breakable: false, width: 100%, above: 1em,
   below: 0.8em, {
@@ -131,7 +165,7 @@ PREAMBLE = r"""
           radius: 2pt, inset: 4pt, text(size: 7pt, fill: luma(150))[work])
   }
   v(2pt)
-  align(right)[Answer: #box(width: 4.4cm, height: 1.2em, stroke: (bottom: 0.7pt)) #h(3pt) #box(width: 1.6cm, unit)]
+  align(right)[Answer: #box(width: 4.4cm, height: 1.2em, stroke: (bottom: 0.7pt))#h(3pt)#unit]
 })
 
 #let psyq-figure(data, width, caption) = figure(image(bytes(data), format: "svg", width: width),
@@ -150,9 +184,10 @@ PREAMBLE = r"""
   })
 })
 
-#let psyq-mistakes(..cells) = block(above: 0.4em, {
+#let psyq-mistakes(..cells) = block(above: 0.6em, {
   set text(size: 8.5pt)
-  grid(columns: (auto, auto, 1fr), column-gutter: 8pt, row-gutter: 3pt, align: left + top,
+  show math.equation.where(block: true): set block(above: 0.3em, below: 0.5em)
+  grid(columns: (auto, auto, 1fr), column-gutter: 8pt, row-gutter: 7pt, align: left + top,
     text(fill: luma(70))[misconception], text(fill: luma(70))[gives], text(fill: luma(70))[feedback],
     ..cells)
 })
@@ -185,13 +220,7 @@ def source(exam, versions: Sequence, *, sheets: bool, keys: bool, options: C.Opt
     """Typst source for ``versions`` (their sheets, then their keys, or both) and its sys.inputs."""
     figures = figures or {}
     doc = _Doc()
-    spec = exam.spec
-    pre = (PREAMBLE.replace("TITLE", string(spec.title))
-           .replace("YEAR", str(DOCUMENT_DATE[0])).replace("MONTH", str(DOCUMENT_DATE[1]))
-           .replace("DAY", str(DOCUMENT_DATE[2]))
-           .replace("PAPER", string(PAPERS.get(options.paper, "a4")))
-           .replace("DUPLEX", '"odd"' if options.duplex else "none"))
-    doc.add(pre)
+    doc.add(config(exam, options), PREAMBLE)
     views = {v.index: [C.problem_view(p) for p in v.problems] for v in versions}
     if sheets:
         for v in versions:
@@ -219,7 +248,7 @@ def _sheet(doc: _Doc, exam, v, views, options, figures) -> None:
         doc.add("#block(breakable: false, sticky: true, width: 100%)[")
         doc.add(f"#psyq-problem({pv.number}, {string(C.points_text(pv.points))}, [])")
         for para in pv.stem:
-            doc.add(markup(para), "")
+            doc.add(rich(pv.rich(para)), "")
         if pv.givens:
             cells = []
             for g in pv.givens:
@@ -235,7 +264,7 @@ def _sheet(doc: _Doc, exam, v, views, options, figures) -> None:
             label = part.label if len(pv.parts) > 1 else ""
             unit = markup(part.unit) if part.unit else ""
             pts = C.points_text(part.points) if len(pv.parts) > 1 else ""
-            doc.add(f"#psyq-part({string(label)}, [{markup(part.prompt)}], {string(pts)}, [{unit}], "
+            doc.add(f"#psyq-part({string(label)}, [{rich(part.prompt_rich)}], {string(pts)}, [{unit}], "
                     f"{part.space_cm:g}cm)")
     doc.add(f"#psyq-end({string(key)})")
 
@@ -284,42 +313,49 @@ def _key(doc: _Doc, exam, v, views, options, figures) -> None:
         doc.add(f"#psyq-problem({pv.number}, {string(title)}, text(style: \"italic\", {string(pv.title)}))")
         for part in pv.parts:
             answer = math_inline(part.answer_box) if not part.unattainable else "not attainable"
-            interval = markup(part.interval)
+            interval = markup(C.nbsp_units(part.interval))
             extra = "; ".join(x for x in (part.tolerance, part.rule) if x)
-            rule = f"text({string('(' + extra + ')')})" if extra else "none"
+            rule = f"text({string('(' + C.nbsp_units(extra) + ')')})" if extra else "none"
             steps = _steps(part)
             mistakes = _mistakes(part)
             label = part.label if len(pv.parts) > 1 else ""
-            doc.add(f"#psyq-key-part({string(label)}, [{markup(part.prompt)}], [{answer}], [{interval}], "
+            doc.add(f"#psyq-key-part({string(label)}, [{rich(part.prompt_rich)}], [{answer}], [{interval}], "
                     f"{rule}, {steps}, {mistakes})")
         fig = figures.get(pv.figure_key) if options.figures in ("key", "all") else None
         if fig is not None:
             ref = doc.figure(pv.figure_key, "key", fig.key)
             doc.add(f"#psyq-figure({ref}, 10cm, [{markup(C.figure_caption(fig))}])")
         for para in pv.solution:
-            doc.add(f"#text(size: 9.5pt, fill: luma(40))[{markup(para)}]", "")
+            doc.add(f"#text(size: 9.5pt, fill: luma(40))[{rich(pv.rich(para))}]", "")
     doc.add(f"#psyq-end({string(key)})")
 
 
 def _steps(part: C.PartView) -> str:
+    """One row per step: the solved form, the same with this version's numbers and the result,
+    and the relation it comes from (as math, in the template's own form)."""
     if not part.steps:
         return "none"
     rows = []
     for i, s in enumerate(part.steps, start=1):
         solved = M.row(s.lhs, ("op", "="), s.solved)
         numbers = M.row(("op", "="), s.substituted, ("op", "="), s.result)
-        rows.append(f"[{i}.], [{math_display(solved)}], [{math_display(numbers)}], "
-                    f"text(size: 8pt, fill: luma(90), {string('from ' + s.relation)})")
+        source = "[]"
+        if s.relation_box is not None:
+            source = (f"text(size: 8pt, fill: luma(90), grid(columns: 2, column-gutter: 3pt, align: horizon, "
+                      f"[from], [{math_display(s.relation_box)}]))")
+        rows.append(f"[{i}.], [{math_display(solved)}], [{math_display(numbers)}], {source}")
     return ("[#text(size: 9pt, weight: \"bold\")[Worked solution] \\ #grid(columns: (auto, auto, auto, 1fr), "
-            "gutter: 7pt, align: left + horizon, " + ", ".join(rows) + ")]")
+            "column-gutter: 7pt, row-gutter: 4pt, align: left + horizon, " + ", ".join(rows) + ")]")
 
 
 def _mistakes(part: C.PartView) -> str:
-    if not part.misconceptions:
+    """What each misconception computes (as math), the value it gives and its feedback."""
+    if not part.mistakes:
         return "none"
     cells = []
-    for name, shown, feedback in part.misconceptions:
-        cells += [f"raw({string(name)})", f"[{markup(shown)}]", f"[{markup(feedback)}]"]
+    for m in part.mistakes:
+        formula = f"{math_display(m.formula)}" if m.formula is not None else ""
+        cells += [f"raw({string(m.name)})", f"[{markup(m.shown)}]", f"[{formula}{rich(m.feedback_rich)}]"]
     return "psyq-mistakes(" + ", ".join(cells) + ")"
 
 
