@@ -205,9 +205,6 @@ _add(("%", "percent"), "%", 0.01, ())
 _add("fraction", "fraction", 1.0, ())
 _add("ratio", "ratio", 1.0, ())
 _add("fold", "fold", 1.0, ())
-# counts: dimensionless, but a count of patients (N, a number needed to harm) or of events reads as one
-_add(("patients", "patient"), "patients", 1.0, ())
-_add(("seizures", "seizure"), "seizures", 1.0, ())
 # molar mass as pharmacologists use Da (SI base kg/mol)
 _add("Da", "Da", 1e-3, DIMS_MOLAR_MASS)
 _add("kDa", "kDa", 1.0, DIMS_MOLAR_MASS)
@@ -596,7 +593,8 @@ _NO_PLURAL = frozenset({"hertz", "siemens", "feet", "inches", "kelvin"})
 # Counts of things: their own dimension, so that "25 patients" is not 25 % or a fraction.
 DIMS_COUNT: Dims = (("[count]", 1),)
 _DIM_WORDS[DIMS_COUNT] = "count"
-_add(("patient", "patients"), "patients", 1.0, DIMS_COUNT)
+_add(("patient", "patients"), "patients", 1.0, DIMS_COUNT)  # N, a number needed to harm
+_add(("seizure", "seizures"), "seizures", 1.0, DIMS_COUNT)  # events counted in a cohort
 # the cubic centimetre, as clinicians (and STACK's fixtures) write it
 _add("cc", "cc", 1e-6, DIMS_VOLUME)
 # STACK's hecto-hour, kept for its fixtures ("2.0 hh" is 720000 s); h takes no other prefix.
