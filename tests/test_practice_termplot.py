@@ -57,7 +57,7 @@ def test_render_draws_both_points(occ1):
     assert row_of[termplot.CORRECT_MARKER] < row_of[termplot.STUDENT_MARKER] - 5
     assert "fractional occupancy of SERT (%)" in lines[0]
     assert "free drug concentration at SERT (nM)" in text
-    assert "0.0┤" in text  # occupancy axis starts at zero, not below
+    assert "  0┤" in text and "100┤" in text  # occupancy axis from 0 to a round 100 %
 
 
 def test_an_answer_far_off_the_curve_is_reported_not_drawn(occ1):
