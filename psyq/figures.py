@@ -6,9 +6,10 @@ the metadata, explicit styles (a user's matplotlibrc cannot change the output). 
 it in the document's own embedded fonts (so the PDF stays byte-identical everywhere) and a browser
 in its sans-serif.
 
-One drawing serves both the sheet and the key: the answer mark (a dot on the curve at this
-instance's point, with dashed guides to the axes) is drawn in groups with known ids, and the
-sheet's copy is the same SVG with those groups cut out.  Many figures are drawn in worker
+The key's drawing has the answer marked (a dot on the curve at this instance's point, with dashed
+guides to the axes, in groups with known ids).  A student sheet never gets that drawing: its copy
+is a generic sketch of the same figure, the curves' shape without numbers on the axes, grid or mark
+(a version-exact curve with a grid would let the answer be read off).  Many figures are drawn in worker
 processes (the drawing is pure: same curve, same bytes).
 """
 
@@ -55,7 +56,7 @@ WIDTH_IN, HEIGHT_IN = 4.6, 2.7
 
 @dataclass(frozen=True)
 class FigureSVG:
-    sheet: str  # the curve without the answer
+    sheet: str  # a generic sketch: the curves' shape, no numbers, grid or answer
     key: str  # the same drawing with the answer marked
     caption: str  # what the figure shows (its title)
     marked: bool = True  # False when this version's answer lies outside the plotted range
@@ -89,14 +90,13 @@ def render(curve) -> FigureSVG:
         elif y_max > 0:
             ax.set_ylim(0, y_max * 1.08)
         ax.set_xlabel(_short(curve.x_label, 70))
-        if len(curve.series) == 1:
+        y_label = getattr(curve, "y_label", "") or ""  # psyq.curves: meanings, or the figure's y_label
+        if not y_label and len(curve.series) == 1:
             (name,) = curve.series
             label = re.sub(r"\s*\([^)]*\)", "", str(curve.y_labels.get(name, name))) or name
-            ax.set_ylabel(_short(f"{label} ({curve.y_unit})" if curve.y_unit else label, 45))
-        else:
-            words = {str(curve.y_labels.get(n, n)).split()[-1] for n in curve.series}
-            common = words.pop() if len(words) == 1 else ""
-            ax.set_ylabel(_short(f"{common} ({curve.y_unit})" if curve.y_unit else common, 45))
+            y_label = f"{label} ({curve.y_unit})" if curve.y_unit else label
+        ax.set_ylabel(_short(y_label, 45))
+        if len(curve.series) > 1:
             ax.legend(loc="lower right", frameon=False)
         ax.set_title(_short(curve.title, 80), loc="left")
         x_lo = min(xs) if not curve.log_x else min(x for x in xs if x > 0)
@@ -115,8 +115,19 @@ def render(curve) -> FigureSVG:
         fig.subplots_adjust(left=0.13, right=0.975, bottom=0.17, top=0.89)  # fixed: no second layout pass
         buf = io.StringIO()
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": "psyq"})
-    key = buf.getvalue()
-    return FigureSVG(strip_marks(key), key, curve.title, marked)
+        key = buf.getvalue()
+        # The sheet's sketch: the same axes without the answer, the numbers and the grid.
+        for line in list(ax.lines):
+            if (line.get_gid() or "").startswith(MARK_ID):
+                line.remove()
+        ax.grid(False)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.minorticks_off()
+        buf = io.StringIO()
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": "psyq"})
+        sheet = buf.getvalue()
+    return FigureSVG(sheet, key, curve.title, marked)
 
 
 def _short(text: str, limit: int = 60) -> str:

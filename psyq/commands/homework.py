@@ -13,7 +13,7 @@ from typing import List, Optional
 
 import typer
 
-from psyq.commands._common import console, dump_json, handle_errors, templates_option
+from psyq.commands._common import PsyqCommand, console, dump_json, handle_errors, templates_option
 from psyq.errors import ExitCode, InputError
 
 SECRET_HELP = "Environment variable that holds the course secret (never a file in a student's repo)."
@@ -80,7 +80,7 @@ def _write(path: Path, text: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-@homework.command("sheet")
+@homework.command("sheet", cls=PsyqCommand)
 @handle_errors
 def sheet(
     assignment: Path = typer.Argument(..., metavar="ASSIGNMENT", help="The assignment's .yaml file."),
@@ -141,7 +141,7 @@ def sheet(
         typer.echo(f"kept {kept} existing answers.yaml (use --force to overwrite)", err=True)
 
 
-@homework.command("key")
+@homework.command("key", cls=PsyqCommand)
 @handle_errors
 def key(
     assignment: Path = typer.Argument(..., metavar="ASSIGNMENT", help="The assignment's .yaml file."),
