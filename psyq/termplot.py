@@ -217,6 +217,8 @@ def show(
         return False
     console.print(Text(f"  {c.title}", style="bold"))
     console.print(Text.from_ansi(text) if color else Text(text), crop=True, no_wrap=True)
+    from psyq.render import nb
+
     for line in caption(c, marks).splitlines():
-        console.print(Text("  " + line, style="dim"))
+        console.print(Text("  " + nb(line), style="dim"))
     return True
