@@ -156,3 +156,25 @@ def test_a_student_in_a_real_terminal_sees_no_later_answer(tmp_path):
             for answer in _answer_texts(later):
                 assert not _shows(screen, answer), (k, answer)
     assert inst.solution.split()[0] in seen[-1]  # the closing text, after the last part
+
+
+def test_the_empty_line_message_is_not_printed_on_the_prompt_line(tmp_path):
+    pexpect = pytest.importorskip("pexpect")
+    env = dict(os.environ, PSYQ_HOME=str(tmp_path), TERM="xterm-256color", COLUMNS="100",
+               LINES="50")
+    env.pop("NO_COLOR", None)
+    child = pexpect.spawn(sys.executable, ["-m", "psyq", "practice", "-t", "occupancy-from-ki",
+                                           "-s", "1", "-n", "1"],
+                          env=env, encoding="utf-8", dimensions=(50, 100), timeout=60)
+    ansi = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b[=>]|\r|[\x01\x02]")
+    try:
+        child.expect(r"try 1/3")
+        child.sendline("")
+        child.expect(r"or help\.")
+        screen = ansi.sub("", child.before + child.after).replace("\u00a0", " ")
+        child.sendline("quit")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    line = next(s for s in screen.splitlines() if "Type an answer" in s)
+    assert line.startswith("Type an answer (for example 80 %)"), screen  # not after "› "
