@@ -662,10 +662,10 @@ def format_duration(seconds: float) -> str:
     h, rest = divmod(seconds, 3600)
     m, s = divmod(rest, 60)
     if h:
-        return f"{h} h {m:02d} min"
+        return f"{h}{NBSP}h {m:02d}{NBSP}min"
     if m:
-        return f"{m} min {s:02d} s"
-    return f"{s} s"
+        return f"{m}{NBSP}min {s:02d}{NBSP}s"
+    return f"{s}{NBSP}s"
 
 
 def render_summary(console: Console, summary: Summary) -> None:

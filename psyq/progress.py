@@ -245,7 +245,7 @@ def _entry(candidates: Sequence[Candidate]) -> list[dict]:
 
 
 def _pct(x: float | None) -> str:
-    return "—" if x is None else f"{round(100 * x)} %"
+    return "—" if x is None else f"{round(100 * x)}\u00a0%"  # no-break space: "80 %" stays whole
 
 
 def render(console: Console, data: dict) -> None:
