@@ -317,8 +317,8 @@ def _print_results(compiled, results, *, quiet: bool, to_stderr: bool) -> None:
             style = {"correct": "green", "incorrect": "red", "invalid": "yellow", "missing": "yellow"}[p.status]
             answer = "—" if p.answer is None else shown(p.answer, 60)
             table.add_row(p.id, f"{p.points:g}/{p.max_points:g}", Text(p.status, style=style), Text(answer),
-                          Text(shown(p.feedback, 400) + (f"  [{' '.join(p.notes)}]" if p.notes else ""),
-                               style="dim" if p.correct else ""))
+                          # grader tags (ACC_OK, UNITS_BARE …) are in --json, not in what students read
+                          Text(shown(p.feedback, 400), style="dim" if p.correct else ""))
         out.print(table)
     for r in results:
         if quiet:
