@@ -84,7 +84,7 @@ def test_show_in_a_terminal(occ1):
     assert termplot.show(console, occ1, occ1.parts[0], 10.6) is True
     out = buf.getvalue()
     assert "SERT occupancy against free concentration" in out
-    assert "x your answer: 10.6 %" in out
+    assert "x your answer: 10.6\u00a0%" in out  # number and unit joined by a no-break space
 
 
 @pytest.mark.parametrize("width, terminal", [(49, True), (120, False)])
