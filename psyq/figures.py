@@ -62,8 +62,9 @@ class FigureSVG:
     marked: bool = True  # False when this version's answer lies outside the plotted range
 
 
-def render(curve) -> FigureSVG:
-    """Draw ``curve`` (a psyq.curves.Curve) once; return the sheet and key SVGs."""
+def render(curve, sheet: bool = True) -> FigureSVG:
+    """Draw ``curve`` (a psyq.curves.Curve) once; return the sheet sketch and the key SVG (the
+    sketch is a second save of the same axes: ``sheet=False`` skips it when no sheet shows it)."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -116,6 +117,8 @@ def render(curve) -> FigureSVG:
         buf = io.StringIO()
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": "psyq"})
         key = buf.getvalue()
+        if not sheet:
+            return FigureSVG("", key, curve.title, marked)
         # The sheet's sketch: the same axes without the answer, the numbers and the grid.
         for line in list(ax.lines):
             if (line.get_gid() or "").startswith(MARK_ID):
@@ -126,8 +129,8 @@ def render(curve) -> FigureSVG:
         ax.minorticks_off()
         buf = io.StringIO()
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": "psyq"})
-        sheet = buf.getvalue()
-    return FigureSVG(sheet, key, curve.title, marked)
+        sketch = buf.getvalue()
+    return FigureSVG(sketch, key, curve.title, marked)
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -171,7 +174,7 @@ def strip_marks(svg: str) -> str:
 
 
 def render_many(curves: Sequence, *, jobs: int | None = None,
-                progress: Callable[[int], None] | None = None) -> list[FigureSVG]:
+                progress: Callable[[int], None] | None = None, sheets: bool = True) -> list[FigureSVG]:
     """Draw many curves, in worker processes when there are many (same output either way).
 
     Workers are fresh interpreters (``python -m psyq.figures``) fed pickled curves on stdin: no
@@ -182,27 +185,27 @@ def render_many(curves: Sequence, *, jobs: int | None = None,
         jobs = min(os.cpu_count() or 1, 8)
     jobs = max(1, min(jobs, n // 12 or 1))
     if n < PARALLEL_THRESHOLD or jobs <= 1:
-        return _render_here(curves, progress)
+        return _render_here(curves, progress, sheets)
     try:
-        return _render_in_workers(list(curves), jobs, progress)
+        return _render_in_workers(list(curves), jobs, progress, sheets)
     except (OSError, _WorkerFailed):
-        return _render_here(curves, progress)
+        return _render_here(curves, progress, sheets)
 
 
 class _WorkerFailed(Exception):
     pass
 
 
-def _render_here(curves, progress) -> list[FigureSVG]:
+def _render_here(curves, progress, sheets: bool = True) -> list[FigureSVG]:
     out = []
     for c in curves:
-        out.append(render(c))
+        out.append(render(c, sheets))
         if progress:
             progress(1)
     return out
 
 
-def _render_in_workers(curves: list, jobs: int, progress) -> list[FigureSVG]:
+def _render_in_workers(curves: list, jobs: int, progress, sheets: bool = True) -> list[FigureSVG]:
     import pickle
     import queue
     import struct
@@ -229,7 +232,7 @@ def _render_in_workers(curves: list, jobs: int, progress) -> list[FigureSVG]:
     def feed(i: int) -> None:
         proc = procs[i]
         try:
-            proc.stdin.write(pickle.dumps(chunks[i], protocol=pickle.HIGHEST_PROTOCOL))
+            proc.stdin.write(pickle.dumps((sheets, chunks[i]), protocol=pickle.HIGHEST_PROTOCOL))
         except OSError:
             pass
         finally:
@@ -285,17 +288,18 @@ def _worker() -> None:
     import struct
     import sys
 
-    curves = pickle.loads(sys.stdin.buffer.read())
+    sheets, curves = pickle.loads(sys.stdin.buffer.read())
     out = sys.stdout.buffer
     for c in curves:
-        fig = render(c)
+        fig = render(c, sheets)
         data = pickle.dumps((fig.sheet, fig.key, fig.caption, fig.marked), protocol=pickle.HIGHEST_PROTOCOL)
         out.write(struct.pack(">I", len(data)) + data)
         out.flush()
 
 
 def figures_for(instances: Iterable, **kw) -> dict[str, FigureSVG]:
-    """instance id → figure, for the instances whose template declares one."""
+    """instance id → figure, for the instances whose template declares one (``sheets=False``: no
+    sheet sketch, when only keys show figures)."""
     from psyq.curves import curve
 
     todo: dict[str, object] = {}
