@@ -107,7 +107,7 @@ def practice(
     """Practise problems with feedback, hints and worked solutions; progress is saved.
 
     One problem at a time; feedback names your actual mistake. At the prompt type an answer
-    (80 %, 0.8, 1.2 nM) or hint, ?, solution, skip, help, quit. Answers can be piped in, one per
+    (80 %, 0.8, 1.2 nM) or hint, ?, solution, sources, skip, help, quit. Answers can be piped in, one per
     line. Ctrl-C or end of input ends with a summary.
 
     Example:  psyq practice --template occupancy-from-ki --seed 1
