@@ -155,13 +155,15 @@ def gated(scores: list[Score], problems: Iterable) -> list[Score]:
     top = reach([s.candidate for s in scores], problems)
     return [
         s if s.candidate.difficulty <= top
-        else replace(s, weight=0.0, reasons=(f"opens when you have solved a difficulty-{top} problem",))
+        else replace(
+            s, weight=0.0, reasons=(f"opens when you have solved a difficulty-{top} problem",)
+        )
         for s in scores
     ]
 
 
 def entry_points(candidates: Sequence[Candidate]) -> list[Candidate]:
-    """One entry problem per family: its easiest template (by id among equals), families in order."""
+    """One entry problem per family: its easiest template (by id among equals), by family."""
     best: dict[str, Candidate] = {}
     for c in sorted(candidates, key=lambda c: (c.difficulty, c.id)):
         best.setdefault(c.family, c)

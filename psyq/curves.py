@@ -96,7 +96,7 @@ def _common_label(labels: list[str]) -> str:
         return labels[0]
     words = [lab.split() for lab in labels]
     common: list[str] = []
-    while all(len(w) > len(common) for w in words) and len({w[-1 - len(common)] for w in words}) == 1:
+    while all(len(w) > len(common) for w in words) and len({w[-1 - len(common)] for w in words}) < 2:
         common.insert(0, words[0][-1 - len(common)])
     return " ".join(common) if common else " / ".join(labels)
 

@@ -188,14 +188,15 @@ def answer_leaks(template) -> list[tuple[str, str]]:
         if not text:
             return []
         clean = text.replace("{{", "").replace("}}", "")
-        return list(dict.fromkeys(m.group(1) for m in PLACEHOLDER.finditer(clean) if m.group(1) in asked))
+        found = (m.group(1) for m in PLACEHOLDER.finditer(clean))
+        return list(dict.fromkeys(n for n in found if n in asked))
 
     out: list[tuple[str, str]] = []
 
     def leak(where: str, name: str) -> None:
         part = template.parts[asked[name]]
-        out.append((f"{where} answer leak",
-                    f"{where} prints {{{name}}}, the answer of part ({part.id}), before the student answers it"))
+        out.append((f"{where} answer leak", f"{where} prints {{{name}}}, the answer of part "
+                                            f"({part.id}), before the student answers it"))
 
     for name in named(template.text):
         leak("text", name)

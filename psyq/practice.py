@@ -113,7 +113,9 @@ class Environment:
             def read_line() -> str:
                 return input()
 
-            return cls(console, read_line, time.time, echo=False, plots=plots, read_prompted=prompted)
+            return cls(
+                console, read_line, time.time, echo=False, plots=plots, read_prompted=prompted
+            )
         else:
 
             def read_line() -> str:
@@ -161,8 +163,8 @@ class Environment:
 
 
 def _readline_prompt(console: Console, prompt: Any) -> str:
-    """``prompt`` rendered for ``input()``: ANSI styles wrapped in readline's \\001…\\002 markers so
-    that readline counts only the visible characters."""
+    """``prompt`` rendered for ``input()``: ANSI styles wrapped in readline's \\001…\\002
+    markers so that readline counts only the visible characters."""
     import re
 
     with console.capture() as cap:
@@ -412,7 +414,9 @@ class Session:
         if index == 0:
             line = Text()
             line.append(progress.capitalize(), style="bold")
-            line.append(" · answer, or type hint, solution, sources, skip, help, quit", style="dim")
+            line.append(
+                " · answer, or type hint, solution, sources, skip, help, quit", style="dim"
+            )
             out.print(line)
         for k, part in enumerate(inst.parts):
             if k > 0:
@@ -681,8 +685,8 @@ def render_summary(console: Console, summary: Summary) -> None:
     skipped = summary.skipped
     skipped_text = f"{skipped} problem{'s' if skipped != 1 else ''} skipped"
     if not counted:
-        console.print(Text(f"No answers given ({skipped_text})." if skipped else "No problems attempted.",
-                           style="dim"))
+        none = f"No answers given ({skipped_text})." if skipped else "No problems attempted."
+        console.print(Text(none, style="dim"))
     else:
         pct = round(100 * summary.solved / len(counted))
         score = Text()

@@ -19,8 +19,9 @@ TEMPLATES_HELP = "Extra template folder (repeatable); also read from $PSYQ_TEMPL
 # ------------------------------------------------------------------------------------------------
 # Help that reads as words: every value an option takes is named (TEMPLATE, N, DIR), never by its
 # Python type (<list[str]>, <int range>) or typer's braces ({ITEMS...}...).  One meaning per short
-# option across commands (docs/practice.md, docs/export.md): -f --family, -F --format, -t --template, -T --templates,
-# -n how many (--count, --versions), -s --seed, -o --out, -g --given, -p --part, -k --key.
+# option across commands (docs/practice.md, docs/export.md): -f --family, -F --format,
+# -t --template, -T --templates, -n how many (--count, --versions), -s --seed, -o --out,
+# -g --given, -p --part, -k --key.
 
 METAVARS = {
     "seed": "N", "count": "N", "versions": "N", "seeds": "N", "sessions": "N", "tries": "N",
