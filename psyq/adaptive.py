@@ -14,6 +14,10 @@ Every candidate template gets a weight (docs/practice.md explains the rule to st
   since it was last seen divided by that interval, capped at :data:`DUE_CAP`.  A family never seen
   counts :data:`NOVELTY`.
 
+A beginner's path: the student may be asked one difficulty above the hardest problem they have
+solved (at first, the easiest difficulty among the candidates); harder templates get weight 0
+(:func:`reach`).  An unknown student therefore starts at difficulty 1 and climbs as they solve.
+
 The template asked just before is damped (× :data:`REPEAT_DAMPING`) for variety.  The next template
 is drawn with probability proportional to its weight from a deterministic stream (SHA-256 of the
 session seed and the problem's position), and its seed is drawn the same way, skipping every seed
@@ -135,6 +139,37 @@ def score(
     return out
 
 
+def reach(candidates: Sequence[Candidate], problems: Iterable) -> int:
+    """The highest difficulty the student may be asked: one above the hardest problem they have
+    solved, and at least the easiest candidate's (so a selection of hard templates still runs)."""
+    easiest = min((c.difficulty for c in candidates), default=1)
+    solved = max((getattr(p, "difficulty", 1) or 1 for p in problems if p.outcome == "solved"),
+                 default=0)
+    return max(easiest, solved + 1)
+
+
+def gated(scores: list[Score], problems: Iterable) -> list[Score]:
+    """``scores`` with the templates beyond the student's :func:`reach` at weight 0."""
+    from dataclasses import replace
+
+    top = reach([s.candidate for s in scores], problems)
+    return [
+        s if s.candidate.difficulty <= top
+        else replace(
+            s, weight=0.0, reasons=(f"opens when you have solved a difficulty-{top} problem",)
+        )
+        for s in scores
+    ]
+
+
+def entry_points(candidates: Sequence[Candidate]) -> list[Candidate]:
+    """One entry problem per family: its easiest template (by id among equals), by family."""
+    best: dict[str, Candidate] = {}
+    for c in sorted(candidates, key=lambda c: (c.difficulty, c.id)):
+        best.setdefault(c.family, c)
+    return [best[f] for f in sorted(best)]
+
+
 def choose(
     candidates: Sequence[Candidate],
     problems: Iterable,
@@ -148,7 +183,8 @@ def choose(
     """Draw the next template, with probability proportional to its weight (deterministic)."""
     if not candidates:
         raise ValueError("no candidate templates")
-    scores = score(candidates, problems, attempts, now=now, previous=previous)
+    problems = list(problems)
+    scores = gated(score(candidates, problems, attempts, now=now, previous=previous), problems)
     total = sum(s.weight for s in scores)
     u = unit_draw("psyq-practice-pick", seed, index) * total
     acc = 0.0
@@ -163,8 +199,10 @@ def ranked(
     candidates: Sequence[Candidate], problems: Iterable, attempts: Iterable, *, now: float
 ) -> list[Score]:
     """Candidates from the most to the least worth practising (for ``psyq stats``)."""
+    problems = list(problems)
     return sorted(
-        score(candidates, problems, attempts, now=now), key=lambda s: (-s.weight, s.candidate.id)
+        gated(score(candidates, problems, attempts, now=now), problems),
+        key=lambda s: (-s.weight, s.candidate.id),
     )
 
 

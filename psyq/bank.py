@@ -129,10 +129,21 @@ def load(template_id: str, extra: Sequence[str | Path] = ()):
             if key not in _LOADED:
                 _LOADED[key] = load_template(e.path, data_dirs(extra))
             return _LOADED[key]
-    known = [e.id for e in entries(extra)]
-    close = [k for k in known if template_id.split("-")[0] in k][:5]
-    raise InputError(f"no template with id '{template_id}'",
-                     hint=("did you mean: " + ", ".join(close)) if close else "run 'psyq list' to see the bank")
+    raise InputError(f"no template with id '{template_id}'", hint=suggest(template_id, extra))
+
+
+def suggest(name: str, extra: Sequence[str | Path] = (), *, families: bool = False) -> str:
+    """'did you mean: …' for a mistyped template id (or family), else where to look."""
+    import difflib
+
+    all_entries = entries(extra)
+    known = [e.id for e in all_entries] + (sorted({e.family for e in all_entries}) if families else [])
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.6)
+    close += [k for k in known if name.split("-")[0] in k and k not in close]
+    if close:
+        return "did you mean: " + ", ".join(close[:5])
+    return "run 'psyq list' to see the bank" + (
+        "; families: " + ", ".join(sorted({e.family for e in all_entries})) if families else "")
 
 
 def select(items: Sequence[str], extra: Sequence[str | Path] = ()) -> list[str]:
@@ -148,5 +159,5 @@ def select(items: Sequence[str], extra: Sequence[str | Path] = ()) -> list[str]:
             out.extend(e.id for e in all_entries if e.family == item)
         else:
             raise InputError(f"'{item}' is neither a template id nor a family",
-                             hint="families: " + ", ".join(sorted(fams)))
+                             hint=suggest(item, extra, families=True))
     return list(dict.fromkeys(out))

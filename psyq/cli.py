@@ -11,6 +11,7 @@ import typer
 
 from psyq import __version__
 from psyq.commands import core
+from psyq.commands._common import PsyqCommand
 
 app = typer.Typer(
     name="psyq",
@@ -40,11 +41,11 @@ def _root(version: bool = typer.Option(False, "--version", callback=_version, is
     """psyq: problems from YAML templates, seeded, solved with sympy, graded with care."""
 
 
-app.command(name="list")(core.list_templates)
-app.command(name="show")(core.show)
-app.command(name="generate")(core.generate)
-app.command(name="answer")(core.answer)
-app.command(name="lint")(core.lint)
+app.command(name="list", cls=PsyqCommand)(core.list_templates)
+app.command(name="show", cls=PsyqCommand)(core.show)
+app.command(name="generate", cls=PsyqCommand)(core.generate)
+app.command(name="answer", cls=PsyqCommand)(core.answer)
+app.command(name="lint", cls=PsyqCommand)(core.lint)
 
 # Commands of the other groups register themselves here when their modules exist.
 for _module, _names in (
@@ -65,7 +66,7 @@ for _module, _names in (
         if isinstance(_obj, typer.Typer):
             app.add_typer(_obj, name=_name)
         elif _obj is not None:
-            app.command(name=_name)(_obj)
+            app.command(name=_name, cls=PsyqCommand)(_obj)
 
 
 def main() -> None:

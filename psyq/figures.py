@@ -6,9 +6,10 @@ the metadata, explicit styles (a user's matplotlibrc cannot change the output). 
 it in the document's own embedded fonts (so the PDF stays byte-identical everywhere) and a browser
 in its sans-serif.
 
-One drawing serves both the sheet and the key: the answer mark (a dot on the curve at this
-instance's point, with dashed guides to the axes) is drawn in groups with known ids, and the
-sheet's copy is the same SVG with those groups cut out.  Many figures are drawn in worker
+The key's drawing has the answer marked (a dot on the curve at this instance's point, with dashed
+guides to the axes, in groups with known ids).  A student sheet never gets that drawing: its copy
+is a generic sketch of the same figure, the curves' shape without numbers on the axes, grid or mark
+(a version-exact curve with a grid would let the answer be read off).  Many figures are drawn in worker
 processes (the drawing is pure: same curve, same bytes).
 """
 
@@ -55,14 +56,15 @@ WIDTH_IN, HEIGHT_IN = 4.6, 2.7
 
 @dataclass(frozen=True)
 class FigureSVG:
-    sheet: str  # the curve without the answer
+    sheet: str  # a generic sketch: the curves' shape, no numbers, grid or answer
     key: str  # the same drawing with the answer marked
     caption: str  # what the figure shows (its title)
     marked: bool = True  # False when this version's answer lies outside the plotted range
 
 
-def render(curve) -> FigureSVG:
-    """Draw ``curve`` (a psyq.curves.Curve) once; return the sheet and key SVGs."""
+def render(curve, sheet: bool = True) -> FigureSVG:
+    """Draw ``curve`` (a psyq.curves.Curve) once; return the sheet sketch and the key SVG (the
+    sketch is a second save of the same axes: ``sheet=False`` skips it when no sheet shows it)."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)
@@ -89,14 +91,13 @@ def render(curve) -> FigureSVG:
         elif y_max > 0:
             ax.set_ylim(0, y_max * 1.08)
         ax.set_xlabel(_short(curve.x_label, 70))
-        if len(curve.series) == 1:
+        y_label = getattr(curve, "y_label", "") or ""  # psyq.curves: meanings, or the figure's y_label
+        if not y_label and len(curve.series) == 1:
             (name,) = curve.series
             label = re.sub(r"\s*\([^)]*\)", "", str(curve.y_labels.get(name, name))) or name
-            ax.set_ylabel(_short(f"{label} ({curve.y_unit})" if curve.y_unit else label, 45))
-        else:
-            words = {str(curve.y_labels.get(n, n)).split()[-1] for n in curve.series}
-            common = words.pop() if len(words) == 1 else ""
-            ax.set_ylabel(_short(f"{common} ({curve.y_unit})" if curve.y_unit else common, 45))
+            y_label = f"{label} ({curve.y_unit})" if curve.y_unit else label
+        ax.set_ylabel(_short(y_label, 45))
+        if len(curve.series) > 1:
             ax.legend(loc="lower right", frameon=False)
         ax.set_title(_short(curve.title, 80), loc="left")
         x_lo = min(xs) if not curve.log_x else min(x for x in xs if x > 0)
@@ -115,8 +116,21 @@ def render(curve) -> FigureSVG:
         fig.subplots_adjust(left=0.13, right=0.975, bottom=0.17, top=0.89)  # fixed: no second layout pass
         buf = io.StringIO()
         fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": "psyq"})
-    key = buf.getvalue()
-    return FigureSVG(strip_marks(key), key, curve.title, marked)
+        key = buf.getvalue()
+        if not sheet:
+            return FigureSVG("", key, curve.title, marked)
+        # The sheet's sketch: the same axes without the answer, the numbers and the grid.
+        for line in list(ax.lines):
+            if (line.get_gid() or "").startswith(MARK_ID):
+                line.remove()
+        ax.grid(False)
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.minorticks_off()
+        buf = io.StringIO()
+        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": "psyq"})
+        sketch = buf.getvalue()
+    return FigureSVG(sketch, key, curve.title, marked)
 
 
 def _short(text: str, limit: int = 60) -> str:
@@ -160,7 +174,7 @@ def strip_marks(svg: str) -> str:
 
 
 def render_many(curves: Sequence, *, jobs: int | None = None,
-                progress: Callable[[int], None] | None = None) -> list[FigureSVG]:
+                progress: Callable[[int], None] | None = None, sheets: bool = True) -> list[FigureSVG]:
     """Draw many curves, in worker processes when there are many (same output either way).
 
     Workers are fresh interpreters (``python -m psyq.figures``) fed pickled curves on stdin: no
@@ -171,27 +185,27 @@ def render_many(curves: Sequence, *, jobs: int | None = None,
         jobs = min(os.cpu_count() or 1, 8)
     jobs = max(1, min(jobs, n // 12 or 1))
     if n < PARALLEL_THRESHOLD or jobs <= 1:
-        return _render_here(curves, progress)
+        return _render_here(curves, progress, sheets)
     try:
-        return _render_in_workers(list(curves), jobs, progress)
+        return _render_in_workers(list(curves), jobs, progress, sheets)
     except (OSError, _WorkerFailed):
-        return _render_here(curves, progress)
+        return _render_here(curves, progress, sheets)
 
 
 class _WorkerFailed(Exception):
     pass
 
 
-def _render_here(curves, progress) -> list[FigureSVG]:
+def _render_here(curves, progress, sheets: bool = True) -> list[FigureSVG]:
     out = []
     for c in curves:
-        out.append(render(c))
+        out.append(render(c, sheets))
         if progress:
             progress(1)
     return out
 
 
-def _render_in_workers(curves: list, jobs: int, progress) -> list[FigureSVG]:
+def _render_in_workers(curves: list, jobs: int, progress, sheets: bool = True) -> list[FigureSVG]:
     import pickle
     import queue
     import struct
@@ -218,7 +232,7 @@ def _render_in_workers(curves: list, jobs: int, progress) -> list[FigureSVG]:
     def feed(i: int) -> None:
         proc = procs[i]
         try:
-            proc.stdin.write(pickle.dumps(chunks[i], protocol=pickle.HIGHEST_PROTOCOL))
+            proc.stdin.write(pickle.dumps((sheets, chunks[i]), protocol=pickle.HIGHEST_PROTOCOL))
         except OSError:
             pass
         finally:
@@ -274,17 +288,18 @@ def _worker() -> None:
     import struct
     import sys
 
-    curves = pickle.loads(sys.stdin.buffer.read())
+    sheets, curves = pickle.loads(sys.stdin.buffer.read())
     out = sys.stdout.buffer
     for c in curves:
-        fig = render(c)
+        fig = render(c, sheets)
         data = pickle.dumps((fig.sheet, fig.key, fig.caption, fig.marked), protocol=pickle.HIGHEST_PROTOCOL)
         out.write(struct.pack(">I", len(data)) + data)
         out.flush()
 
 
 def figures_for(instances: Iterable, **kw) -> dict[str, FigureSVG]:
-    """instance id → figure, for the instances whose template declares one."""
+    """instance id → figure, for the instances whose template declares one (``sheets=False``: no
+    sheet sketch, when only keys show figures)."""
     from psyq.curves import curve
 
     todo: dict[str, object] = {}

@@ -147,8 +147,9 @@ class ProblemRow:
     @property
     def counted(self) -> bool:
         """Counts in scores: finished, or left after at least one graded answer (a part on screen
-        when the session ended, never answered, does not count against the student)."""
-        return self.outcome not in (OPEN, ABANDONED) or self.tries > 0
+        when the session ended, or skipped, never answered, does not count against the student:
+        it is not "0 of 1 solved")."""
+        return self.outcome not in (OPEN, ABANDONED, SKIPPED) or self.tries > 0
 
 
 @dataclass(frozen=True)

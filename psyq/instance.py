@@ -88,6 +88,7 @@ class PartInstance:
     steps: list[SolutionStep]
     molar_mass: float | None = None  # g/mol, for ng/mL ⇄ nM conversions while grading
     symbol_value: float | None = None  # the answer in the symbol's unit
+    solution_text: str | None = None  # the part's own prose (template part ``solution``), filled
 
     @property
     def unattainable(self) -> bool:
@@ -127,6 +128,8 @@ class PartInstance:
                  "display": m.display, "feedback": m.feedback} for m in self.misconceptions],
             "solution": [s.to_json() for s in self.steps],
         }
+        if self.solution_text is not None:
+            data["text"] = self.solution_text
         if self.spec.rule is not None:
             r = self.spec.rule
             data["rule"] = {"kind": r.kind, "n": r.n, **({"m": r.m} if r.m is not None else {}),
@@ -679,6 +682,7 @@ class _Renderer:
             low = [v if good else None for v, good in zip(low, ok_list)]
             high = [v if good else None for v, good in zip(high, ok_list)]
         steps = self.step_columns(p, cols) if with_solution else []
+        texts = self.plan(p.solution).fill_column(cols) if p.solution else repeat(None, n)
         misc_rows = _rows([list(map(Misconceived, repeat(name), mvs, texts, repeat(feedback)))
                            for name, feedback, mvs, texts in miscs], n)
         step_rows = _rows([list(map(SolutionStep, repeat(unknown), repeat(relation), repeat(solved), subst,
@@ -686,7 +690,7 @@ class _Renderer:
                            for unknown, relation, solved, subst, result, latex, rearranged in steps], n)
         return list(map(PartInstance, repeat(p.id), repeat(p.ask), prompt, repeat(unit_text), value_list,
                         display, low, high, repeat(p.rtol), repeat(p.atol), repeat(p), misc_rows, step_rows,
-                        molar_mass, symbol_list))
+                        molar_mass, symbol_list, texts))
 
     def step_columns(self, p: Part, cols: _Columns) -> list[tuple]:
         """The worked-solution steps of one part, a column per field."""

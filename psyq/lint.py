@@ -86,6 +86,9 @@ def lint_template(template, *, seeds: int = DEFAULT_SEEDS) -> list[Finding]:
     def add(check: str, message: str, seed: int | None = None) -> None:
         findings.append(Finding(file, tid, check, message, seed))
 
+    for check, message in answer_leaks(template):
+        add(check, message)
+
     try:
         instances = generate_many(template, range(seeds))
     except PsyqError as exc:
@@ -214,3 +217,42 @@ def solved_relation_in_hint(template, part, hint: str) -> str | None:
         if named and _FORMULA.search(rhs) and not (rhs_words & {ask.lower()}):
             return f"{m.group(1).split()[-1]} = {rhs}"
     return None
+
+
+def answer_leaks(template) -> list[tuple[str, str]]:
+    """Text a student sees before answering a part that prints that part's answer (or a later one's).
+
+    What a student has seen by part k: the stem, the prompts of parts up to k, and the prose of the
+    parts before k (a part's ``solution``; the template's closing ``solution`` belongs to the last
+    part, so it may name every answer).  A placeholder naming an asked symbol in any of these prints
+    the answer before it is asked: ``{C.value}`` in the prompt that asks for C, ``{occ}`` in the
+    stem, part (a)'s prose naming (b)'s answer.  Returns (check, message) pairs.
+    """
+    from psyq.template import PLACEHOLDER
+
+    asked = {p.ask: k for k, p in enumerate(template.parts)}
+
+    def named(text: str | None) -> list[str]:
+        if not text:
+            return []
+        clean = text.replace("{{", "").replace("}}", "")
+        found = (m.group(1) for m in PLACEHOLDER.finditer(clean))
+        return list(dict.fromkeys(n for n in found if n in asked))
+
+    out: list[tuple[str, str]] = []
+
+    def leak(where: str, name: str) -> None:
+        part = template.parts[asked[name]]
+        out.append((f"{where} answer leak", f"{where} prints {{{name}}}, the answer of part "
+                                            f"({part.id}), before the student answers it"))
+
+    for name in named(template.text):
+        leak("text", name)
+    for k, part in enumerate(template.parts):
+        for name in named(part.prompt):
+            if asked[name] >= k:
+                leak(f"part {part.id} prompt", name)
+        for name in named(part.solution):
+            if asked[name] > k:
+                leak(f"part {part.id} solution", name)
+    return out

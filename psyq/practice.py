@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from psyq import history as H
+from psyq.render import NBSP, nb
 
 if TYPE_CHECKING:  # pragma: no cover
     from rich.console import Console
@@ -32,7 +33,7 @@ if TYPE_CHECKING:  # pragma: no cover
 DEFAULT_COUNT = 5
 DEFAULT_TRIES = 3
 
-HINT, SOLUTION, SKIP, HELP, QUIT = "hint", "solution", "skip", "help", "quit"
+HINT, SOLUTION, SKIP, HELP, QUIT, SOURCES = "hint", "solution", "skip", "help", "quit", "sources"
 COMMANDS = {
     "hint": HINT,
     "?": HINT,
@@ -41,6 +42,10 @@ COMMANDS = {
     "solve": SOLUTION,
     "answer": SOLUTION,
     "skip": SKIP,
+    "sources": SOURCES,
+    "source": SOURCES,
+    "references": SOURCES,
+    "refs": SOURCES,
     "next": SKIP,
     "help": HELP,
     "commands": HELP,
@@ -55,7 +60,8 @@ HELP_TEXT = (
     "1.2 nM, 0.0012 µM, 14 d, or 'not attainable'. A bare number is read in the unit asked for "
     "(0.8 where % is asked is 0.8 %).\n"
     "  hint or ?   the next hint\n"
-    "  solution    the worked solution (the part counts as not solved)\n"
+    "  solution    the worked solution of this part (the part counts as not solved)\n"
+    "  sources     where the numbers in this problem come from\n"
     "  skip        go on to the next problem\n"
     "  help        this text\n"
     "  quit        end the session with a summary (Ctrl-C and Ctrl-D do the same)\n"
@@ -84,6 +90,10 @@ class Environment:
     clock: Callable[[], float] = time.time
     echo: bool = False
     plots: bool = True
+    # Interactive line editing: reads a line after the prompt given as ANSI text.  readline must
+    # draw the prompt itself, or it loses track of the line (an empty answer left the cursor on
+    # the prompt line, and the next message was printed after it).
+    read_prompted: Callable[[str], str] | None = None
 
     @classmethod
     def system(cls, *, plots: bool = True) -> Environment:
@@ -93,8 +103,11 @@ class Environment:
         console = Console(highlight=False)
         interactive = sys.stdin is not None and sys.stdin.isatty()
         if interactive:
+            prompted = None
             try:
                 import readline  # noqa: F401 - line editing and history at the prompt
+
+                prompted = input
             except ImportError:  # pragma: no cover - Windows
                 pass
 
@@ -103,6 +116,17 @@ class Environment:
                     return _utf8_text(input())
                 except UnicodeDecodeError:  # a strict-UTF-8 terminal and bytes that are not UTF-8
                     return "\ufffd"
+
+            def read_after_prompt(prompt: str) -> str:
+                try:
+                    return _utf8_text(input(prompt))
+                except UnicodeDecodeError:
+                    return "\ufffd"
+
+            return cls(
+                console, read_line, time.time, echo=False, plots=plots,
+                read_prompted=read_after_prompt if prompted is not None else None,
+            )
         else:
 
             def read_line() -> str:
@@ -137,6 +161,8 @@ class Environment:
         return cls(console, read_line, clock or time.time, echo=True, plots=plots)
 
     def ask(self, prompt: Any) -> str:
+        if self.read_prompted is not None:
+            return self.read_prompted(_readline_prompt(self.console, prompt))
         self.console.print(prompt, end="")
         self.console.file.flush()
         line = self.read_line()
@@ -145,6 +171,16 @@ class Environment:
 
             self.console.print(Text(line), highlight=False)
         return line
+
+
+def _readline_prompt(console: Console, prompt: Any) -> str:
+    """``prompt`` rendered for ``input()``: ANSI styles wrapped in readline's \\001…\\002
+    markers so that readline counts only the visible characters."""
+    import re
+
+    with console.capture() as cap:
+        console.print(prompt, end="")
+    return re.sub(r"(\x1b\[[0-9;]*m)", "\x01\\1\x02", cap.get())
 
 
 # ------------------------------------------------------------------------------------------------
@@ -178,8 +214,9 @@ class PartResult:
 
     @property
     def counted(self) -> bool:
-        """Counts towards the score: finished, or abandoned after at least one try."""
-        return self.outcome != H.ABANDONED or self.tries > 0
+        """Counts towards the score: finished, or left (skipped, abandoned) after at least one try.
+        A part skipped or abandoned untried was not attempted: it is not "0 of 1 solved"."""
+        return self.outcome not in (H.ABANDONED, H.SKIPPED) or self.tries > 0
 
     @property
     def first_try(self) -> bool:
@@ -221,6 +258,11 @@ class Summary:
     def hints(self) -> int:
         return sum(r.hints for r in self.results)
 
+    @property
+    def skipped(self) -> int:
+        """Parts skipped before any try (not counted in the score)."""
+        return sum(1 for r in self.results if r.outcome == H.SKIPPED and not r.counted)
+
     def by_family(self) -> dict[str, tuple[int, int]]:
         """family → (solved, counted parts), in order of first appearance."""
         out: dict[str, list[int]] = {}
@@ -240,6 +282,7 @@ class Summary:
             "solved": self.solved,
             "first_try": self.first_try,
             "hints": self.hints,
+            "skipped": self.skipped,
             "by_family": {k: {"solved": s, "parts": n} for k, (s, n) in self.by_family().items()},
             "misconceptions": [
                 {"name": m.name, "template": m.template, "count": m.count, "feedback": m.feedback}
@@ -288,7 +331,6 @@ class Session:
         self.hits: dict[tuple[str, str], MisconceptionHit] = {}
         self.session_id = 0
         self.previous: str | None = None
-        self._solution_text_shown = False
 
     # -- the outer loop --------------------------------------------------------------------------
 
@@ -383,17 +425,18 @@ class Session:
         if index == 0:
             line = Text()
             line.append(progress.capitalize(), style="bold")
-            line.append(" · answer, or type hint, solution, skip, help, quit", style="dim")
+            line.append(
+                " · answer, or type hint, solution, sources, skip, help, quit", style="dim"
+            )
             out.print(line)
-        self._solution_text_shown = False
         for k, part in enumerate(inst.parts):
             if k > 0:
                 out.print()
                 ask = Text()
                 ask.append(f"({part.id}) ", style="bold yellow")
-                ask.append(part.prompt, style="bold yellow")
+                ask.append(nb(part.prompt), style="bold yellow")
                 if part.unit not in ("", "fraction"):
-                    ask.append(f"  [answer in {part.unit}]", style="dim")
+                    ask.append(f"  [answer in{NBSP}{part.unit}]", style="dim")
                 out.print(ask)
             self._work_part(inst, part)
 
@@ -433,7 +476,7 @@ class Session:
             text = env.ask(prompt).strip()
             answered_at = clock()
             if not text:
-                out.print(Text("Type an answer (for example 80 %), or help.", style="dim"))
+                out.print(Text(f"Type an answer (for example 80{NBSP}%), or help.", style="dim"))
                 continue
             command = COMMANDS.get(text.lower())
             if command == HINT:
@@ -458,13 +501,16 @@ class Session:
             if command == HELP:
                 out.print(Text(HELP_TEXT))
                 continue
+            if command == SOURCES:
+                out.print(sources_text(t))
+                continue
             if command == SOLUTION:
                 self._show_solution(inst, part, last_value, reveal=True)
                 finish(H.REVEALED)
                 return
             if command == SKIP:
                 finish(H.SKIPPED)
-                out.print(Text("Skipped.", style="dim"))
+                out.print(Text("Skipped: on to the next problem.", style="dim"))
                 raise _Skip
             if command == QUIT:
                 raise _Quit
@@ -493,14 +539,14 @@ class Session:
             targeted = verdict.misconception is not None or any(
                 n.startswith("SLIP:") for n in verdict.notes
             )
-            message = _labelled("✗ ", verdict.feedback, "bold red")
+            message = _labelled("✗ ", nb(verdict.feedback), "bold red")
             out.print(message)
             if left <= 0:
                 shown = Text()
                 shown.append("The answer is ", style="bold")
-                shown.append(part.display, style="bold green")
+                shown.append(nb(part.display), style="bold green")
                 if part.low is not None:
-                    shown.append(f" (accepted {verdict.interval_text()})", style="dim")
+                    shown.append(f" (accepted {nb(verdict.interval_text())})", style="dim")
                 out.print(shown)
                 self._show_solution(inst, part, last_value, reveal=False)
                 finish(H.FAILED)
@@ -522,7 +568,7 @@ class Session:
     def _say_invalid(self, verdict: Verdict) -> None:
         from rich.text import Text
 
-        self.console.print(_labelled("? ", verdict.feedback, "bold yellow"))
+        self.console.print(_labelled("? ", nb(verdict.feedback), "bold yellow"))
         if verdict.pointer:
             self.console.print(Text(verdict.pointer, style="yellow"), no_wrap=True, crop=True)
         self.console.print(
@@ -535,15 +581,15 @@ class Session:
         line = Text()
         line.append("✓ Correct", style="bold green")
         if part.low is not None:
-            line.append(f": {part.display}, accepted {verdict.interval_text()}.")
+            line.append(f": {nb(part.display)}, accepted {nb(verdict.interval_text())}.")
         else:
-            line.append(". " + verdict.feedback)
+            line.append(". " + nb(verdict.feedback))
         if any(n.startswith("UNITS_CONVERTED") for n in verdict.notes) and verdict.unit_written:
             line.append(f" (read from {verdict.unit_written})", style="dim")
         self.console.print(line)
         insight = _insight(inst, part)
         if insight:
-            self.console.print(_labelled("Insight: ", insight, "green"))
+            self.console.print(_labelled("Insight: ", nb(insight), "green"))
 
     def _show_solution(
         self, inst: Instance, part: PartInstance, student_value: float | None, *, reveal: bool
@@ -556,12 +602,13 @@ class Session:
         if reveal:
             shown = Text()
             shown.append("The answer is ", style="bold")
-            shown.append(part.display, style="bold green")
+            shown.append(nb(part.display), style="bold green")
             out.print(shown)
         out.print(solution_block(part, indent=""))
-        if inst.solution and not self._solution_text_shown:
-            out.print(Text(inst.solution))
-            self._solution_text_shown = True
+        # Teaching text belongs to a part: this part's own prose, and the template's closing text
+        # only after the last part (it names every answer).
+        for text in teaching_text(inst, part):
+            out.print(Text(nb(text)))
         if self.env.plots:
             from psyq import termplot
 
@@ -577,6 +624,28 @@ def _utf8_text(line: str) -> str:
     return line.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
+def teaching_text(inst: Instance, part: PartInstance) -> list[str]:
+    """The prose a student may read with ``part``'s worked solution: the part's own ``solution``,
+    then (after the last part only) the template's closing text."""
+    out = []
+    if part.solution_text:
+        out.append(part.solution_text)
+    if inst.solution and part is inst.parts[-1]:
+        out.append(inst.solution)
+    return out
+
+
+def sources_text(template) -> Any:
+    """The template's sources, numbered (the ``sources`` command)."""
+    from rich.text import Text
+
+    text = Text("Sources\n", style="bold")
+    for i, src in enumerate(template.sources, 1):
+        text.append(f"  {i}. ", style="dim")
+        text.append(nb(src) + ("\n" if i < len(template.sources) else ""))
+    return text
+
+
 def _labelled(label: str, text: str, style: str):
     from rich.text import Text
 
@@ -587,10 +656,12 @@ def _labelled(label: str, text: str, style: str):
 
 
 def _insight(inst: Instance, part: PartInstance) -> str:
-    """The part's one-line insight, or else the first sentence of the problem's worked solution."""
+    """The part's one-line insight; for a one-part problem without one, the first sentence of the
+    closing text.  A part of a longer problem gets its own insight or none: the closing text's
+    first sentence is about another part (and may give its answer away)."""
     if part.spec.insight:
         return part.spec.insight.strip()
-    if inst.solution:
+    if inst.solution and len(inst.parts) == 1:
         first = inst.solution.strip().split(". ")[0].strip()
         return first if first.endswith(".") else first + "."
     return ""
@@ -612,10 +683,10 @@ def format_duration(seconds: float) -> str:
     h, rest = divmod(seconds, 3600)
     m, s = divmod(rest, 60)
     if h:
-        return f"{h} h {m:02d} min"
+        return f"{h}{NBSP}h {m:02d}{NBSP}min"
     if m:
-        return f"{m} min {s:02d} s"
-    return f"{s} s"
+        return f"{m}{NBSP}min {s:02d}{NBSP}s"
+    return f"{s}{NBSP}s"
 
 
 def render_summary(console: Console, summary: Summary) -> None:
@@ -628,14 +699,20 @@ def render_summary(console: Console, summary: Summary) -> None:
     counted = summary.counted
     if summary.reason == INTERRUPTED:
         console.print(Text("Interrupted: everything you answered is saved.", style="dim"))
+    skipped = summary.skipped
+    skipped_text = f"{skipped} problem{'s' if skipped != 1 else ''} skipped"
     if not counted:
-        console.print(Text("No problems attempted.", style="dim"))
+        none = f"No answers given ({skipped_text})." if skipped else "No problems attempted."
+        console.print(Text(none, style="dim"))
     else:
         pct = round(100 * summary.solved / len(counted))
         score = Text()
         score.append("Score  ", style="bold")
-        score.append(f"{summary.solved} of {len(counted)} solved ({pct} %)")
+        parts = "part" if len(counted) == 1 else "parts"
+        score.append(f"{summary.solved} of {len(counted)} {parts} solved ({pct}{NBSP}%)")
         score.append(f", {summary.first_try} at the first try", style="dim")
+        if skipped:
+            score.append(f"; {skipped_text}", style="dim")
         console.print(score)
     t = Text()
     t.append("Time   ", style="bold")

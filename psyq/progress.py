@@ -216,7 +216,7 @@ def report(
         "sessions": recent_sessions,
         "trend": _trend(recent_sessions),
         "misconceptions": _misconceptions(attempts),
-        "next": [
+        "next": _entry(candidates) if not counted else [
             {
                 "template": s.candidate.id,
                 "family": s.candidate.family,
@@ -224,12 +224,28 @@ def report(
                 "reasons": list(s.reasons),
             }
             for s in ranked[:top]
+            if s.weight > 0
         ],
     }
 
 
+def _entry(candidates: Sequence[Candidate]) -> list[dict]:
+    """With no answers yet: an entry problem of each family (its easiest template)."""
+    from psyq import adaptive
+
+    return [
+        {
+            "template": c.id,
+            "family": c.family,
+            "weight": None,
+            "reasons": [f"an entry problem in {c.family} (difficulty {c.difficulty})"],
+        }
+        for c in adaptive.entry_points(candidates)
+    ]
+
+
 def _pct(x: float | None) -> str:
-    return "—" if x is None else f"{round(100 * x)} %"
+    return "—" if x is None else f"{round(100 * x)}\u00a0%"  # no-break space: "80 %" stays whole
 
 
 def render(console: Console, data: dict) -> None:

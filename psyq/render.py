@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -9,6 +10,47 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from psyq.grading import Verdict
     from psyq.instance import Instance, PartInstance
+
+
+# A number and its unit stay on one line ("100 %", "1.2 nM", "14 d", "600 mg/day"): the space
+# between them becomes a no-break space.  A short English word after a number is not a unit.
+_UNIT_GAP = re.compile(r"(?<=\d) (?=(?:%|‰|°C|[µμ]?[A-Za-z]{1,3}(?:/[A-Za-z]{1,4})?)(?![\w]))")
+_NOT_UNITS = {"and", "or", "to", "of", "in", "at", "on", "is", "as", "by", "the", "for", "an", "a",
+              "if", "it", "so", "are", "was", "per", "not", "but"}
+NBSP = "\u00a0"
+
+
+def nb(text: str) -> str:
+    """``text`` with a no-break space between each number and the unit after it."""
+    if not text or " " not in text:
+        return text
+
+    def gap(m: re.Match) -> str:
+        word = re.match(r"[^\s,.;:)\]]*", text[m.end():]).group(0)
+        return " " if word.lower() in _NOT_UNITS else NBSP
+
+    keep_no_break_spaces()
+    return _UNIT_GAP.sub(gap, text)
+
+
+_KEPT = False
+
+
+def keep_no_break_spaces() -> None:
+    """Make rich wrap at ordinary spaces only.  rich splits words at any Unicode space (its word
+    pattern is ``\\s*\\S+\\s*``), which would break "100 %" at the no-break space; its word
+    pattern is replaced once by one that splits at ASCII whitespace.  Without the private
+    attribute (another rich) nothing changes and text merely wraps as before."""
+    global _KEPT
+    if _KEPT:
+        return
+    _KEPT = True
+    try:
+        import rich._wrap as wrap
+    except ImportError:  # pragma: no cover
+        return
+    if hasattr(wrap, "re_word"):
+        wrap.re_word = re.compile(r"[ \t\n\r\f\v]*[^ \t\n\r\f\v]+[ \t\n\r\f\v]*")
 
 
 def givens_table(inst: "Instance"):
@@ -22,7 +64,7 @@ def givens_table(inst: "Instance"):
 
     spellings = typeset.table(inst.template)  # the same symbol table as the PDF and HTML
     for name, g in inst.givens.items():
-        table.add_row(typeset.text(name, spellings), g.display, g.meaning)
+        table.add_row(typeset.text(name, spellings), nb(g.display), nb(g.meaning))
     return table
 
 
@@ -36,15 +78,15 @@ def problem_panel(inst: "Instance", *, highlight_part: str | None = None, key: b
 
     t = inst.template
     spellings = typeset.table(t)
-    body: list = [Text(typeset.prose_text(inst.text, spellings)), Text("")]
+    body: list = [Text(nb(typeset.prose_text(inst.text, spellings))), Text("")]
     if inst.givens:
         body += [givens_table(inst), Text("")]
     for part in inst.parts:
         style = "bold yellow" if highlight_part == part.id else ("bold" if highlight_part is None else "dim")
         unit = "" if part.unit in ("", "fraction") else f"  [answer in {part.unit}]"
         line = Text(f"({part.id}) ", style=style)
-        line.append(typeset.prose_text(part.prompt, spellings), style=style)
-        line.append(unit, style="dim")
+        line.append(nb(typeset.prose_text(part.prompt, spellings)), style=style)
+        line.append(unit.replace("answer in ", "answer in" + NBSP), style="dim")
         body.append(line)
         if key:
             body.append(key_block(part))
@@ -65,7 +107,7 @@ def key_block(part: "PartInstance") -> "RenderableType":
 
     rows: list = []
     answer = Text("   answer: ", style="green")
-    answer.append(part.display, style="bold green")
+    answer.append(nb(part.display), style="bold green")
     if part.low is not None:
         from psyq.draws import format_number
 
@@ -90,12 +132,12 @@ def solution_block(part: "PartInstance", indent: str = "   ") -> "RenderableType
         rows.append(Text(f"{indent}  {i}. from {step.relation}", style="dim"))
         if step.rearranged:
             rows.append(Text(f"{indent}     {step.solved}"))
-        rows.append(Text(f"{indent}     {step.substituted}"))
-        rows.append(Text(f"{indent}     = {step.result}", style="bold"))
+        rows.append(Text(f"{indent}     {nb(step.substituted)}"))
+        rows.append(Text(f"{indent}     = {nb(step.result)}", style="bold"))
     if part.unattainable:
         rows.append(Text(f"{indent}  The target cannot be reached: answer 'not attainable'.", style="bold"))
     if part.spec.explain:
-        rows.append(Text(f"{indent}{part.spec.explain.strip()}"))
+        rows.append(Text(f"{indent}{nb(part.spec.explain.strip())}"))
     return Group(*rows)
 
 
@@ -104,11 +146,10 @@ def verdict_text(verdict: "Verdict") -> "RenderableType":
 
     style = {"correct": "bold green", "incorrect": "bold red", "invalid": "bold yellow"}[verdict.status]
     out = Text(verdict.status.upper(), style=style)
-    out.append(f"  {verdict.feedback}")
+    out.append(f"  {nb(verdict.feedback)}")
     if verdict.pointer:
         out.append("\n" + verdict.pointer, style="yellow")
     if verdict.status != "invalid" or verdict.low is not None:
-        out.append(f"\n  accepted: {verdict.interval_text()}", style="dim")
-    if verdict.notes:
-        out.append(f"\n  notes: {', '.join(verdict.notes)}", style="dim")
+        out.append(f"\n  accepted: {nb(verdict.interval_text())}", style="dim")
+    # The grader's tags (ACC_OK, UNITS_BARE …) are for machines and course staff: --json has them.
     return out

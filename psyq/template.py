@@ -33,7 +33,7 @@ TOP_KEYS = {
     "description",
 }
 PART_KEYS = {"id", "ask", "prompt", "unit", "sigfigs", "tolerance", "rule", "hints",
-             "misconceptions", "unattainable_if", "explain", "insight", "points"}
+             "misconceptions", "unattainable_if", "explain", "insight", "points", "solution"}
 PARAM_KEYS = set(DRAW_KINDS) | {"row", "column", "scale", "range", "sigfigs", "decimals", "hidden",
                                 "unit", "note"}
 SYMBOL_KEYS = {"unit", "meaning", "min", "max", "display_unit", "positive", "typeset"}
@@ -135,6 +135,9 @@ class Part:
     explain: str | None = None
     insight: str | None = None
     points: float = 1.0
+    # Prose shown with this part's worked solution (placeholders filled); the template's closing
+    # ``solution`` belongs to the last part (a student sees it only after that part).
+    solution: str | None = None
 
 
 @dataclass(frozen=True)
@@ -145,6 +148,8 @@ class Figure:
     x_max: E.Node | None
     log_x: bool = False
     title: str | None = None
+    x_label: str | None = None  # axis labels when the symbols' meanings do not fit the plot
+    y_label: str | None = None
 
 
 @dataclass(frozen=True)
@@ -315,6 +320,8 @@ def build_template(data: Any, *, file: str, raw: bytes, data_dirs: tuple[str, ..
         _check_placeholders(ctx, solution, placeholder_names, data, "solution")
     for p in parts:
         _check_placeholders(ctx, p.prompt, placeholder_names, data, "parts")
+        if p.solution:
+            _check_placeholders(ctx, p.solution, placeholder_names, data, "parts")
 
     molar_mass = data.get("molar_mass")
     if molar_mass is not None and molar_mass not in symbols:
@@ -702,8 +709,16 @@ def _parts(ctx, node, data, symbols, params, value_names) -> list[Part]:
             atol=atol, rule=rule, hints=tuple(h.strip() for h in hints), misconceptions=tuple(miscs),
             unattainable_if=un_node, explain=(spec.get("explain") or None),
             insight=(spec.get("insight") or None), points=float(points),
+            solution=_part_solution(ctx, spec, path),
         ))
     return parts
+
+
+def _part_solution(ctx, spec, path) -> str | None:
+    text = spec.get("solution")
+    if text is not None and (not isinstance(text, str) or not text.strip()):
+        raise ctx.error("a part's solution is text", spec, "solution", path)
+    return text.strip() if text else None
 
 
 def parse_rule(node: Any, container: Any, key: str, *, file: str, path: str) -> Rule | None:
@@ -752,7 +767,12 @@ def _figure(ctx, node, data, symbols, value_names) -> Figure | None:
             raise ctx.error(f"'{s}' is not a symbol", node, "y" if s != x else "x", path)
     x_min = _expr(ctx, str(node["x_min"]), value_names, node, "x_min", path) if "x_min" in node else None
     x_max = _expr(ctx, str(node["x_max"]), value_names, node, "x_max", path) if "x_max" in node else None
-    return Figure(x, tuple(ys), x_min, x_max, bool(node.get("log_x", False)), node.get("title"))
+    labels = {}
+    for k in ("x_label", "y_label"):
+        if k in node and (not isinstance(node[k], str) or not node[k].strip() or len(node[k]) > 80):
+            raise ctx.error(f"{k} is a short text (at most 80 characters)", node, k, path)
+        labels[k] = node[k].strip() if k in node else None
+    return Figure(x, tuple(ys), x_min, x_max, bool(node.get("log_x", False)), node.get("title"), **labels)
 
 
 def _check_placeholders(ctx, text: str, names: set[str], data, key) -> None:

@@ -100,13 +100,23 @@ def render(
     ys_all = [v for series in curve.series.values() for v in _finite(series)]
     if not ys_all or len(_finite(xs)) < 2:
         return None
+    from psyq.curves import nice_ticks, tick_text
+
     lo, hi = min(ys_all), max(ys_all)
     if marks.correct:
         lo, hi = min(lo, marks.correct[1]), max(hi, marks.correct[1])
-    span = (hi - lo) or abs(hi) or 1.0
-    y_lo, y_hi = lo - 0.05 * span, hi + 0.05 * span
-    if lo >= 0 > y_lo:
-        y_lo = 0.0  # occupancies and activities do not go below zero: keep the axis honest
+    # Round axes: from 0 for quantities that cannot go below it, to a round top (100 for a
+    # percentage that stays below it), ticks in steps of 1, 2 or 5.
+    y_lo = 0.0 if lo >= 0 else lo
+    y_hi = 100.0 if curve.y_unit == "%" and 50 <= hi <= 100 else hi
+    if y_hi <= y_lo:
+        y_hi = y_lo + (abs(y_lo) or 1.0)
+    y_ticks = nice_ticks(y_lo, y_hi)
+    if len(y_ticks) > 1:
+        step = y_ticks[1] - y_ticks[0]
+        if y_ticks[-1] < y_hi - 1e-9 * step:
+            y_ticks.append(y_ticks[-1] + step)
+        y_lo, y_hi = min(y_lo, y_ticks[0]), max(y_hi, y_ticks[-1])
     x_lo, x_hi = min(_finite(xs)), max(_finite(xs))
     student = marks.student
     if student is not None and not (y_lo <= student[1] <= y_hi and x_lo <= student[0] <= x_hi):
@@ -122,19 +132,39 @@ def render(
         )
         signal.lines()
         fig.draw(signal)
-    if marks.correct is not None:
-        fig.draw(fig.signal([marks.correct[0]], [marks.correct[1]], marker=CORRECT_MARKER))
+    # The student's answer first, the correct point last with its label: when the two are close
+    # the correct one is the one on top.
     if student is not None:
         fig.draw(fig.signal([student[0]], [student[1]], marker=STUDENT_MARKER))
+    if marks.correct is not None:
+        cx, cy = marks.correct
+        fig.draw(fig.signal([cx], [cy], marker=CORRECT_MARKER))
+        right = (cx - x_lo) <= 0.6 * (x_hi - x_lo) if not curve.log_x else True
+        shift = 2.5 * (x_hi - x_lo) / max(width, 1)
+        label = fig.text(cx + shift if right else cx - shift, cy, "correct",
+                         alignment="left" if right else "right")
+        if label is not None:  # plotext 6 returns the annotation to draw
+            fig.draw(label)
     fig.legend(active=False)
     fig.ruler("y").lim(y_lo, y_hi)
+    if len(y_ticks) > 1:
+        ystep = y_ticks[1] - y_ticks[0]
+        fig.ruler("y").ticks(y_ticks, [tick_text(v, ystep) for v in y_ticks])
     if curve.log_x:
         fig.ruler("x").scale("log")
-    unit = f" ({curve.y_unit})" if curve.y_unit else ""
-    title = " / ".join(curve.y_labels.values()) + unit
-    if len(title) > width - 6:  # several curves: their names are in the caption; keep the symbols
-        title = ", ".join(curve.series) + unit
-    fig.title(title if len(title) <= width - 6 else unit.strip())
+        decades = [10.0 ** k for k in range(math.ceil(math.log10(max(x_lo, 1e-300))),
+                                            math.floor(math.log10(x_hi)) + 1)]
+        if decades:
+            fig.ruler("x").ticks(decades, [f"{v:g}" for v in decades])
+    else:
+        x_ticks = nice_ticks(x_lo, x_hi, 7 if width >= 70 else 5)
+        if len(x_ticks) > 1:
+            xstep = x_ticks[1] - x_ticks[0]
+            fig.ruler("x").ticks(x_ticks, [tick_text(v, xstep) for v in x_ticks])
+    title = curve.y_label or " / ".join(curve.y_labels.values())
+    if len(title) > width - 6:  # too long: the curves' names are in the caption; keep the unit
+        title = f"({curve.y_unit})" if curve.y_unit else ""
+    fig.title(title)
     fig.label(curve.x_label, axis="x")
     text = fig.build().string(colorless=not color)
     fig.clear()
@@ -173,7 +203,11 @@ def show(
 
     from psyq.curves import curve as make_curve
 
+    from psyq.curves import for_part
+
     c = make_curve(instance)
+    if c is not None:
+        c = for_part(c, instance, part)
     if c is None:
         return False
     marks = marks_for(c, part, student_value)
@@ -183,6 +217,8 @@ def show(
         return False
     console.print(Text(f"  {c.title}", style="bold"))
     console.print(Text.from_ansi(text) if color else Text(text), crop=True, no_wrap=True)
+    from psyq.render import nb
+
     for line in caption(c, marks).splitlines():
-        console.print(Text("  " + line, style="dim"))
+        console.print(Text("  " + nb(line), style="dim"))
     return True

@@ -40,8 +40,8 @@ def candidate(template_id: str) -> Candidate:
 @dataclass
 class Played:
     summary: Summary
-    out: str  # what the console showed (ANSI codes removed)
-    raw: str  # with ANSI codes
+    out: str  # what the console showed (ANSI codes removed, no-break spaces read as spaces)
+    raw: str  # as printed: ANSI codes and no-break spaces
     history: History
 
 
@@ -79,4 +79,4 @@ def play(
     )
     summary = Session(env, hist, plan).run()
     raw = buf.getvalue()
-    return Played(summary, ANSI.sub("", raw), raw, hist)
+    return Played(summary, ANSI.sub("", raw).replace("\u00a0", " "), raw, hist)

@@ -31,7 +31,8 @@ def test_list_shows_the_bank():
 def test_show_with_key():
     res = run("show", "occupancy-from-ki", "--seed", "1", "--key")
     assert res.exit_code == 0
-    assert "K_i = 0.13 nM" in res.output and "worked solution" in res.output  # the symbol table spells Ki
+    out = res.output.replace("\u00a0", " ")  # numbers and units are joined by no-break spaces
+    assert "K_i = 0.13 nM" in out and "worked solution" in out  # the symbol table spells Ki
     assert "accepted [" in res.output and "unoccupied" in res.output
     plain = run("show", "occupancy-from-ki", "--seed", "1")
     assert "worked solution" not in plain.output

@@ -14,10 +14,10 @@ def test_help_has_an_example_and_every_format():
 
 
 def test_usage_errors_exit_2_with_one_line():
-    bad = [("occupancy-from-ki", "-f", "docx"), ("occupancy-from-ki", "-f", "pdf", "-o", "-"),
+    bad = [("occupancy-from-ki", "-F", "docx"), ("occupancy-from-ki", "-F", "pdf", "-o", "-"),
            ("occupancy-from-ki", "--key", "--key-only"), ("no-such-template",),
            ("occupancy-from-ki", "--figures", "some"), ("occupancy-from-ki", "--paper", "a3"),
-           ("occupancy-from-ki", "-f", "html", "-o", "-", "--per-version")]
+           ("occupancy-from-ki", "-F", "html", "-o", "-", "--per-version")]
     for args in bad:
         res = cli(*args)
         assert res.exit_code == 2, (args, res.output)
@@ -42,7 +42,7 @@ def test_exam_file_default_output_name_and_quiet_when_piped(tmp_path, monkeypatc
 
 
 def test_lms_formats_note_sheet_only_options(tmp_path):
-    res = cli("occupancy-from-ki", "-f", "gift", "--key", "-o", str(tmp_path / "b.gift"))
+    res = cli("occupancy-from-ki", "-F", "gift", "--key", "-o", str(tmp_path / "b.gift"))
     assert res.exit_code == 0
     assert "note: --key does not apply to gift" in res.stderr
 

@@ -134,7 +134,7 @@ def test_gift_feedback_is_html_escaped():
 def test_gift_file_is_byte_identical_across_runs(tmp_path):
     outs = [tmp_path / "a.gift", tmp_path / "b.gift"]
     for out in outs:
-        res = cli("mao", "export-edge", "-T", str(EXPORT_TEMPLATES), "-f", "gift", "-n", "4", "-o", str(out))
+        res = cli("mao", "export-edge", "-T", str(EXPORT_TEMPLATES), "-F", "gift", "-n", "4", "-o", str(out))
         assert res.exit_code == 0, res.output
     assert outs[0].read_bytes() == outs[1].read_bytes()
     assert parse_gift(outs[0].read_bytes())

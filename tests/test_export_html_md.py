@@ -105,20 +105,20 @@ def test_markdown_escapes_template_text():
 
 def test_text_formats_are_byte_identical_across_runs_and_go_to_stdout(tmp_path):
     for fmt in ("html", "md", "json"):
-        a = cli(*ITEMS, "-f", fmt, "-n", "2", "--key-only" if fmt != "json" else "--seed", *([] if fmt != "json" else ["1"]),
+        a = cli(*ITEMS, "-F", fmt, "-n", "2", "--key-only" if fmt != "json" else "--seed", *([] if fmt != "json" else ["1"]),
                 "-o", "-")
-        b = cli(*ITEMS, "-f", fmt, "-n", "2", "--key-only" if fmt != "json" else "--seed", *([] if fmt != "json" else ["1"]),
+        b = cli(*ITEMS, "-F", fmt, "-n", "2", "--key-only" if fmt != "json" else "--seed", *([] if fmt != "json" else ["1"]),
                 "-o", "-")
         assert a.exit_code == 0, a.output
         assert a.stdout_bytes == b.stdout_bytes and len(a.stdout_bytes) > 1000
-    data = json.loads(cli(*ITEMS, "-f", "json", "-n", "2", "-o", "-").stdout)
+    data = json.loads(cli(*ITEMS, "-F", "json", "-n", "2", "-o", "-").stdout)
     assert data["format"] == "psyq-exam" and [v["version"] for v in data["versions"]] == [1, 2]
     assert data["versions"][0]["problems"][1]["instance"]["parts"][1]["id"] == "b"
 
 
 def test_html_file_written_by_the_cli(tmp_path):
     out = tmp_path / "exam.html"
-    res = cli("export-hostile", "-T", str(EXPORT_TEMPLATES), "-f", "html", "-n", "3", "--key", "-o", str(out))
+    res = cli("export-hostile", "-T", str(EXPORT_TEMPLATES), "-F", "html", "-n", "3", "--key", "-o", str(out))
     assert res.exit_code == 0, res.output
     assert out.is_file() and out.with_name("exam-key.html").is_file()
     assert out.read_bytes().startswith(b"<!DOCTYPE html>")

@@ -116,7 +116,7 @@ def test_cdata_sections_survive_their_terminator():
 def test_moodle_file_is_byte_identical_across_runs(tmp_path):
     a, b = tmp_path / "a.xml", tmp_path / "b.xml"
     for out in (a, b):
-        res = cli("occupancy", "-T", str(EXPORT_TEMPLATES), "-f", "moodle", "-n", "5", "-o", str(out))
+        res = cli("occupancy", "-T", str(EXPORT_TEMPLATES), "-F", "moodle", "-n", "5", "-o", str(out))
         assert res.exit_code == 0, res.output
     assert a.read_bytes() == b.read_bytes()
     root = parse(a.read_bytes())

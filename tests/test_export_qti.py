@@ -94,7 +94,7 @@ def test_items_carry_intervals_points_and_misconception_feedback(exam, package):
 def test_qti_zip_is_byte_identical_across_runs(tmp_path):
     outs = [tmp_path / "a.zip", tmp_path / "b.zip"]
     for out in outs:
-        res = cli("occupancy-from-ki", "export-edge", "-T", str(EXPORT_TEMPLATES), "-f", "qti", "-n", "3",
+        res = cli("occupancy-from-ki", "export-edge", "-T", str(EXPORT_TEMPLATES), "-F", "qti", "-n", "3",
                   "-o", str(out))
         assert res.exit_code == 0, res.output
     assert outs[0].read_bytes() == outs[1].read_bytes()

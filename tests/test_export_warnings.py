@@ -47,28 +47,28 @@ def test_findings_are_counted_over_versions_and_grouped_per_message():
 
 def test_warnings_are_printed_before_writing_and_strict_refuses(tmp_path):
     out = tmp_path / "bank.zip"
-    res = cli("export-edge", "-T", T, "-f", "canvas", "-n", "3", "-o", str(out))
+    res = cli("export-edge", "-T", T, "-F", "canvas", "-n", "3", "-o", str(out))
     assert res.exit_code == 0
     assert "psyq: warning: canvas:" in res.stderr and "smaller unit" in res.stderr
     assert res.stderr.index("warning") < res.stderr.index("wrote")
     strict = tmp_path / "strict.zip"
-    res = cli("export-edge", "-T", T, "-f", "canvas", "-n", "3", "-o", str(strict), "--strict")
+    res = cli("export-edge", "-T", T, "-F", "canvas", "-n", "3", "-o", str(strict), "--strict")
     assert res.exit_code == 2 and "--strict" in res.stderr
     assert not strict.exists()
 
 
 def test_strict_passes_when_nothing_is_approximated(tmp_path):
     out = tmp_path / "bank.xml"
-    res = cli("occupancy-from-ki", "-f", "moodle", "-n", "2", "-o", str(out), "--strict")
+    res = cli("occupancy-from-ki", "-F", "moodle", "-n", "2", "-o", str(out), "--strict")
     assert res.exit_code == 0, res.stderr
     assert "note: moodle: units become a multiplier table" in res.stderr and out.is_file()
 
 
 def test_lint_only_reports(tmp_path):
-    res = cli("export-edge", "-T", T, "-f", "gift", "-o", str(tmp_path / "x.gift"), "--lint")
+    res = cli("export-edge", "-T", T, "-F", "gift", "-o", str(tmp_path / "x.gift"), "--lint")
     assert res.exit_code == 1 and "warning: gift:" in res.stderr
     assert not (tmp_path / "x.gift").exists()
-    res = cli("occupancy-from-ki", "-f", "moodle", "-o", str(tmp_path / "x.xml"), "--lint")
+    res = cli("occupancy-from-ki", "-F", "moodle", "-o", str(tmp_path / "x.xml"), "--lint")
     assert res.exit_code == 0 and "note: moodle" in res.stderr
-    res = cli("occupancy-from-ki", "-f", "pdf", "-o", str(tmp_path / "x.pdf"), "--lint")
+    res = cli("occupancy-from-ki", "-F", "pdf", "-o", str(tmp_path / "x.pdf"), "--lint")
     assert res.exit_code == 0 and res.stderr == ""

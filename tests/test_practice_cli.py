@@ -81,7 +81,7 @@ def test_answers_piped_from_a_file(tmp_path):
     assert "(a) try 2/3 › hint\n" in out
     assert "(a) try 2/3 › 89.4 %\n✓ Correct" in out
     assert "problem 2 of 2" in out  # then end of input ends the session cleanly
-    assert "Score  1 of 1 solved (100 %)" in out
+    assert "Score  1 of 1 part solved (100\u00a0%)" in out
     with History(tmp_path / "home" / DB_NAME) as h:
         assert [a.answer for a in h.attempts()] == ["10.6 %", "8O %", "89.4 %"]
         assert h.sessions()[0].reason == "eof"
@@ -100,7 +100,7 @@ def test_no_color_and_pipe_give_plain_text(tmp_path):
     )
     assert proc.returncode == 0
     assert "\x1b[" not in proc.stdout
-    assert "The answer is 89.4 %" in proc.stdout
+    assert "The answer is 89.4\u00a0%" in proc.stdout  # number and unit never split
     assert "● correct" not in proc.stdout  # no plot when not a terminal
 
 
@@ -206,7 +206,7 @@ def test_practice_then_stats_then_a_second_run_targets_the_weakness(tmp_path):
         in res.output.replace("\n", " ")
     )
     assert res.output.count("worked solution:") == 5
-    assert "Score  0 of 5 solved (0 %)" in res.output
+    assert "Score  0 of 5 parts solved (0 %)" in res.output.replace("\u00a0", " ")
 
     res = runner.invoke(app, ["stats", "--json", "--home", str(tmp_path)])
     data = json.loads(res.output)
@@ -219,8 +219,12 @@ def test_practice_then_stats_then_a_second_run_targets_the_weakness(tmp_path):
         data["misconceptions"][0]["name"] == "unoccupied"
         and data["misconceptions"][0]["count"] == 15
     )
-    # what to practise next: templates that can catch the same mistake (any family)
-    assert all(any("'unoccupied' answer 15×" in r for r in n["reasons"]) for n in data["next"])
+    # what to practise next: within reach (nothing solved yet, so difficulty 1), a template that
+    # can catch the same mistake first
+    assert any("'unoccupied' answer 15×" in r for r in data["next"][0]["reasons"])
+    from psyq import bank as templates
+
+    assert data["next"] and all(templates.load(n["template"]).difficulty == 1 for n in data["next"])
     occ_next = [n for n in data["next"] if n["family"] == "occupancy"]
     assert all(
         "15 of your last 15 answers in occupancy were wrong" in n["reasons"] for n in occ_next

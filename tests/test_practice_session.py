@@ -47,7 +47,7 @@ def test_misconception_then_unreadable_then_hint_then_correct(tmp_path, occ1):
     assert "✓ Correct: 89.4 %, accepted [88.54, 90.33] %." in out
     assert "Insight: Occupancy follows a hyperbola" in out
     # the summary
-    assert "Score  1 of 1 solved (100 %), 0 at the first try" in out
+    assert "Score  1 of 1 part solved (100 %), 0 at the first try" in out
     assert "Time   " in out and "1 hint" in out
     assert re.search(r"^occupancy +1/1$", out, re.MULTILINE)
     assert "• unoccupied ×1 (occupancy-from-ki): " + unoccupied.feedback[:30] in out
@@ -86,7 +86,7 @@ def test_three_wrong_answers_give_nudge_then_worked_solution(tmp_path, occ1):
     assert "occ = 1.1 nM/(1.1 nM + 0.13 nM)" in out
     assert "= 89.43 %" in out
     assert "The law of mass action for one site" in out
-    assert "Score  0 of 1 solved (0 %)" in out
+    assert "Score  0 of 1 part solved (0 %)" in out
     [prob] = p.history.problems()
     assert (prob.outcome, prob.tries, prob.hints) == (
         "failed",
@@ -117,7 +117,7 @@ def test_solution_command_reveals_and_counts_as_not_solved(tmp_path):
     p = play(["solution"], tmp_path)
     assert "The answer is 89.4 %" in p.out
     assert "occ = 1.1 nM/(1.1 nM + 0.13 nM)" in p.out
-    assert "Score  0 of 1 solved (0 %)" in p.out
+    assert "Score  0 of 1 part solved (0 %)" in p.out
     [prob] = p.history.problems()
     assert (prob.outcome, prob.tries) == ("revealed", 0)
     assert p.history.attempts() == []
@@ -148,11 +148,13 @@ def test_empty_line_is_not_an_answer(tmp_path):
 
 def test_skip_goes_to_the_next_problem(tmp_path):
     p = play(["skip", "solution"], tmp_path, count=2)
-    assert "Skipped." in p.out
+    assert "Skipped: on to the next problem." in p.out
     assert "problem 2 of 2" in p.out
     outcomes = [pr.outcome for pr in p.history.problems()]
     assert outcomes == ["skipped", "revealed"]
-    assert "Score  0 of 2 solved (0 %)" in p.out
+    # the skipped problem is not scored as unsolved; the revealed one is
+    assert "Score  0 of 1 part solved (0 %), 0 at the first try; 1 problem skipped" in p.out
+    assert p.summary.skipped == 1 and len(p.summary.counted) == 1
 
 
 @pytest.mark.parametrize("ending, reason", [("quit", QUITTED), ("^C", INTERRUPTED), (None, EOF)])
@@ -161,7 +163,7 @@ def test_quit_ctrl_c_and_end_of_input_end_cleanly_with_summary(tmp_path, ending,
     p = play(lines, tmp_path, count=3)
     assert p.summary.reason == reason
     assert "session summary" in p.out
-    assert "Score  0 of 1 solved (0 %)" in p.out  # the part tried once counts; nothing after it
+    assert "Score  0 of 1 part solved (0 %)" in p.out  # the part tried once counts; nothing after it
     assert "• unoccupied ×1" in p.out
     if reason == INTERRUPTED:
         assert "Interrupted: everything you answered is saved." in p.out
@@ -188,7 +190,7 @@ def test_two_part_problem(tmp_path):
     assert f"✓ Correct: {b.display}" in p.out
     probs = p.history.problems()
     assert [(x.part, x.outcome, x.tries) for x in probs] == [("a", "solved", 1), ("b", "solved", 2)]
-    assert "Score  2 of 2 solved (100 %), 1 at the first try" in p.out
+    assert "Score  2 of 2 parts solved (100 %), 1 at the first try" in p.out
     assert re.search(r"^snri +2/2$", p.out, re.MULTILINE)
 
 
@@ -208,7 +210,8 @@ def test_adaptive_session_never_repeats_a_seed(tmp_path):
         p = play(
             ["skip"] * 6,
             tmp_path,
-            templates=(OCC, "mao-recovery", "snri-engagement"),
+            # all of difficulty 2: skipping solves nothing, so a harder one would never open
+            templates=("occupancy-free-vs-total", "mao-recovery", "snri-engagement"),
             seed=None,
             session_seed=session_seed,
             count=6,

@@ -57,7 +57,7 @@ def test_render_draws_both_points(occ1):
     assert row_of[termplot.CORRECT_MARKER] < row_of[termplot.STUDENT_MARKER] - 5
     assert "fractional occupancy of SERT (%)" in lines[0]
     assert "free drug concentration at SERT (nM)" in text
-    assert "0.0┤" in text  # occupancy axis starts at zero, not below
+    assert "  0┤" in text and "100┤" in text  # occupancy axis from 0 to a round 100 %
 
 
 def test_an_answer_far_off_the_curve_is_reported_not_drawn(occ1):
@@ -84,7 +84,7 @@ def test_show_in_a_terminal(occ1):
     assert termplot.show(console, occ1, occ1.parts[0], 10.6) is True
     out = buf.getvalue()
     assert "SERT occupancy against free concentration" in out
-    assert "x your answer: 10.6 %" in out
+    assert "x your answer: 10.6\u00a0%" in out  # number and unit joined by a no-break space
 
 
 @pytest.mark.parametrize("width, terminal", [(49, True), (120, False)])

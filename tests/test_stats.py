@@ -151,7 +151,7 @@ def test_stats_json_cli(two_sessions, tmp_path):
 def test_stats_text_cli(two_sessions, tmp_path):
     res = runner.invoke(app, ["stats", "--home", str(tmp_path)], env={"COLUMNS": "100"})
     assert res.exit_code == 0, res.output
-    out = res.output
+    out = res.output.replace("\u00a0", " ")  # numbers and units are joined by no-break spaces
     head = "Practice so far  2 sessions, 2 problem parts, 1 solved (1 at the first try), "
     assert head + "answer accuracy 25 %" in out
     assert "By family" in out and "By template" in out and "Recent sessions" in out

@@ -17,6 +17,97 @@ from psyq.errors import ExitCode, InputError, PsyqError, PsyqWarning
 
 TEMPLATES_HELP = "Extra template folder (repeatable); also read from $PSYQ_TEMPLATES."
 
+# ------------------------------------------------------------------------------------------------
+# Help that reads as words: every value an option takes is named (TEMPLATE, N, DIR), never by its
+# Python type (<list[str]>, <int range>) or typer's braces ({ITEMS...}...).  One meaning per short
+# option across commands (docs/practice.md, docs/export.md): -f --family, -F --format,
+# -t --template, -T --templates, -n how many (--count, --versions), -s --seed, -o --out,
+# -g --given, -p --part, -k --key.
+
+METAVARS = {
+    "seed": "N", "count": "N", "versions": "N", "seeds": "N", "sessions": "N", "tries": "N",
+    "difficulty": "1-5", "jobs": "N", "top": "N", "family": "FAMILY", "template": "TEMPLATE",
+    "template_id": "TEMPLATE", "templates": "DIR", "given": "NAME=VALUE", "part": "PART",
+    "fmt": "FORMAT", "out": "FILE", "home": "DIR", "title": "TEXT", "figures": "key|all|none",
+    "paper": "a4|letter", "space": "CM", "secret_env": "VAR", "json_out": "FILE", "junit": "FILE",
+    "results_json": "FILE", "pass_mark": "FRACTION", "roster": "FILE", "student": "STUDENT",
+    "paths": "PATH", "items": "ITEM", "expected": "EXPECTED", "answer": "ANSWER",
+    "answer_text": "ANSWER", "assignment": "ASSIGNMENT", "submissions": "SUBMISSION",
+    "grades": "GRADES",
+}
+
+
+def metavar(param) -> str:
+    """The word shown for a parameter's value: its own metavar, else by name, else by type."""
+    import click
+
+    own = getattr(param, "metavar", None)
+    if own:
+        return own.rstrip(".")
+    if param.name in METAVARS:
+        return METAVARS[param.name]
+    kind = getattr(param, "type", None)  # click's type (older typer), else typer's annotation
+    desc = getattr(param, "type_descriptor", None)
+    annotation = getattr(desc, "annotation", None)
+    if isinstance(kind, (click.types.IntParamType, click.IntRange)) or annotation is int:
+        return "N"
+    if isinstance(kind, (click.types.FloatParamType, click.FloatRange)) or annotation is float:
+        return "NUMBER"
+    if isinstance(kind, click.Path) or getattr(annotation, "__name__", "") in ("Path", "PosixPath"):
+        return "PATH"
+    return (param.name or "value").upper()
+
+
+def _is_argument(param) -> bool:
+    import click
+
+    return isinstance(param, click.Argument) or getattr(param, "param_type_name", "") == "argument"
+
+
+def _typer_command_class():
+    from typer.core import TyperCommand
+
+    return TyperCommand
+
+
+class PsyqCommand(_typer_command_class()):  # type: ignore[misc]
+    """A typer command whose help names values with words (see METAVARS)."""
+
+    def collect_usage_pieces(self, ctx):
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for p in self.get_params(ctx):
+            if _is_argument(p):
+                word = metavar(p)
+                if p.nargs != 1:
+                    word += "..."
+                pieces.append(word if p.required else f"[{word}]")
+        return pieces
+
+    def format_options(self, ctx, formatter) -> None:
+        args, opts = [], []
+        for p in self.get_params(ctx):
+            record = p.get_help_record(ctx)
+            if record is None:
+                continue
+            if _is_argument(p):
+                args.append((metavar(p) + ("..." if p.nargs != 1 else ""), record[1]))
+                continue
+            names = ", ".join(sorted(p.opts, key=len))
+            if p.secondary_opts:
+                names += " / " + ", ".join(p.secondary_opts)
+            if not (getattr(p, "is_flag", False) or getattr(p, "count", False)):
+                names += " " + metavar(p)
+            opts.append((names, record[1]))
+        for title, rows in (("Arguments", args), ("Options", opts)):
+            if rows:
+                with formatter.section(title):
+                    formatter.write_dl(rows)
+
+
+def command_options() -> dict:
+    """Keyword arguments for ``app.command(...)``: psyq's help formatting."""
+    return {"cls": PsyqCommand}
+
 
 def templates_option():
     return typer.Option([], "--templates", "-T", help=TEMPLATES_HELP, show_default=False)

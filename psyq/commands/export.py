@@ -19,12 +19,13 @@ FORMATS_HELP = "pdf | html | md | moodle | qti | canvas | gift | json"
 def export(
     items: List[str] = typer.Argument(..., metavar="ITEMS...",
                                       help="Template ids, family names, or one exam file (YAML)."),
-    fmt: str = typer.Option("pdf", "--format", "-f", help=f"Output format: {FORMATS_HELP}."),
+    fmt: str = typer.Option("pdf", "--format", "-F", help=f"Output format: {FORMATS_HELP}."),
     versions: int = typer.Option(1, "--versions", "-n", min=1, max=10_000,
                                  help="How many versions (version i uses seed S+i-1)."),
     seed: int = typer.Option(1, "--seed", "-s", min=0, help="Base seed S."),
     out: Optional[str] = typer.Option(None, "--out", "-o",
-                                      help="Output file (default exam.<ext>); '-' writes text formats to stdout."),
+                                      help="Output file (default exam.<ext>; exam-qti.zip and exam-canvas.zip "
+                                           "for the two zip formats); '-' writes text formats to stdout."),
     key: bool = typer.Option(False, "--key", help="Also write the answer key, to OUT-key.<ext>."),
     key_only: bool = typer.Option(False, "--key-only", help="Write only the answer key, to OUT."),
     append_key: bool = typer.Option(False, "--append-key", help="Put the answer key after the sheets, in OUT."),
@@ -71,7 +72,7 @@ def export(
         raise InputError(f"{fmt} is binary: give --out FILE", hint="stdout takes " + ", ".join(sorted(E.TEXT_FORMATS)))
     if to_stdout and (per_version or key_mode == "separate"):
         raise InputError("--per-version and --key write several files: give --out FILE")
-    out_path = None if to_stdout else Path(out or f"exam{E.extension(fmt)}")
+    out_path = None if to_stdout else Path(out or default_out(fmt))
     sheet = fmt in E.SHEET_FORMATS
     if not sheet:
         ignored = [name for name, on in (("--key", key), ("--key-only", key_only), ("--append-key", append_key),
@@ -133,6 +134,16 @@ def export(
     for path, data in results:
         write_atomic(path, data)  # temp file in the same folder + fsync + rename
         err.print(f"psyq: wrote {path} ({_size(len(data))})", markup=False, highlight=False)
+
+
+def default_out(fmt: str) -> str:
+    """exam.<ext>; formats that share an extension (qti and canvas: .zip) are named by format too,
+    so exporting both never overwrites one with the other."""
+    from psyq import export as E
+
+    ext = E.extension(fmt)
+    shared = sum(1 for f in E.FORMATS if E.extension(f) == ext) > 1
+    return f"exam-{fmt}{ext}" if shared else f"exam{ext}"
 
 
 def _progress(err):

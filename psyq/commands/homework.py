@@ -13,7 +13,7 @@ from typing import List, Optional
 
 import typer
 
-from psyq.commands._common import console, dump_json, handle_errors, templates_option
+from psyq.commands._common import PsyqCommand, console, dump_json, handle_errors, templates_option
 from psyq.errors import ExitCode, InputError
 
 MAX_IGNORED_SHOWN = 20
@@ -81,7 +81,7 @@ def _write(path: Path, data: str | bytes, *, root: Path | None = None) -> None:
     write_atomic(path, data, root=root)
 
 
-@homework.command("sheet")
+@homework.command("sheet", cls=PsyqCommand)
 @handle_errors
 def sheet(
     assignment: Path = typer.Argument(..., metavar="ASSIGNMENT", help="The assignment's .yaml file."),
@@ -145,7 +145,7 @@ def sheet(
         typer.echo(f"kept {kept} existing answers.yaml (use --force to overwrite)", err=True)
 
 
-@homework.command("key")
+@homework.command("key", cls=PsyqCommand)
 @handle_errors
 def key(
     assignment: Path = typer.Argument(..., metavar="ASSIGNMENT", help="The assignment's .yaml file."),
@@ -329,8 +329,8 @@ def _print_results(compiled, results, *, quiet: bool, to_stderr: bool) -> None:
             style = {"correct": "green", "incorrect": "red", "invalid": "yellow", "missing": "yellow"}[p.status]
             answer = "—" if p.answer is None else shown(p.answer, 60)
             table.add_row(p.id, f"{p.points:g}/{p.max_points:g}", Text(p.status, style=style), Text(answer),
-                          Text(shown(p.feedback, 400) + (f"  [{' '.join(p.notes)}]" if p.notes else ""),
-                               style="dim" if p.correct else ""))
+                          # grader tags (ACC_OK, UNITS_BARE …) are in --json, not in what students read
+                          Text(shown(p.feedback, 400), style="dim" if p.correct else ""))
         out.print(table)
     for r in results:
         if quiet:

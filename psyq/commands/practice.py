@@ -107,8 +107,8 @@ def practice(
     """Practise problems with feedback, hints and worked solutions; progress is saved.
 
     One problem at a time; feedback names your actual mistake. At the prompt type an answer
-    (80 %, 1.2 nM, 0.8 where a fraction is asked) or hint, ?, solution, skip, help, quit. Answers
-    can be piped in, one per line. Ctrl-C or end of input ends with a summary.
+    (80 %, 1.2 nM, 0.8 where a fraction is asked) or hint, ?, solution, sources, skip, help, quit.
+    Answers can be piped in, one per line. Ctrl-C or end of input ends with a summary.
 
     Example:  psyq practice --template occupancy-from-ki --seed 1
     """

@@ -81,7 +81,7 @@ def export(exam, fmt: str, out: Path | None, options=None, *,
             if progress:
                 progress("figures", done[0], total)
 
-        figures = F.figures_for(todo, jobs=options.jobs, progress=tick)
+        figures = F.figures_for(todo, jobs=options.jobs, progress=tick, sheets=options.figures == "all")
     results = []
     for i, d in enumerate(docs, start=1):
         data = mod.render(exam, d.versions, sheets=d.sheets, keys=d.keys, options=options, figures=figures)
