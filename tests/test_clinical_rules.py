@@ -54,6 +54,16 @@ def test_no_shipped_text_mentions_domain_notes(template_id):
         assert "DOMAIN" not in text, text
 
 
+# The reference notes number their equations (E3, M5, S1, E7b); a student cannot look those up.
+_NOTE_CODE = re.compile(r"(?<![A-Za-z0-9_;:])[EMS]\d{1,2}[a-z]?(?![\w-])")
+
+
+@pytest.mark.parametrize("template_id", IDS)
+def test_no_shipped_text_cites_the_notes_equation_codes(template_id):
+    for text in _shipped_texts(TEMPLATES[template_id]):
+        assert not _NOTE_CODE.search(text), text
+
+
 def test_no_data_citation_mentions_domain_notes():
     tables = load_tables()
     for table, row, column in (("drugs", "sertraline", "mw"), ("drugs", "imipramine", "t_half"),
