@@ -21,7 +21,7 @@ from psyq import expr as E
 from psyq.errors import TemplateError
 from psyq.template import Template
 
-SOLVE_SECONDS = 3  # a template whose relations sympy cannot solve in this time is refused
+SOLVE_SECONDS = 3  # CPU seconds: a template whose relations sympy cannot solve in this time is refused
 # (real templates solve in milliseconds; a hostile system of coupled polynomials can run for ever)
 
 
@@ -64,26 +64,32 @@ _CACHE: dict[tuple[str, str, frozenset | None], Compiled] = {}
 
 
 @contextlib.contextmanager
-def _time_limit(seconds: int, what: str, file: str):
-    """Interrupt runaway symbolic work (only possible in the main thread on POSIX)."""
-    usable = hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread()
+def _time_limit(seconds: float, what: str, file: str):
+    """Interrupt runaway symbolic work after ``seconds`` of this process's CPU time.
+
+    CPU time, not wall time: the verdict on a template must not depend on how busy the machine is
+    (with six psyq processes on two cores, a 1.6 s solve took over 3 s of wall time).  ITIMER_PROF
+    counts user and system time of the process and delivers SIGPROF, which only the main thread
+    can receive on POSIX; elsewhere the work runs unbounded (as before).
+    """
+    usable = hasattr(signal, "SIGPROF") and threading.current_thread() is threading.main_thread()
     if not usable:
         yield
         return
 
-    def on_alarm(signum, frame):
+    def on_expiry(signum, frame):
         raise TimeoutError
 
-    old = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    old = signal.signal(signal.SIGPROF, on_expiry)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
     try:
         yield
     except TimeoutError:
-        raise TemplateError(f"solving {what} took longer than {seconds} s", file=file, key="relations",
+        raise TemplateError(f"solving {what} took longer than {seconds:g} s", file=file, key="relations",
                             hint="simplify the relations or solve them in fewer steps") from None
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, old)
 
 
 def compile_template(template: Template, known: frozenset[str] | None = None) -> Compiled:
