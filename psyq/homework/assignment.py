@@ -273,7 +273,7 @@ def _item(file: str, seq: list, i: int) -> Item:
 def compile_assignment(assignment: Assignment, templates: tuple[str, ...] | list[str] = ()) -> CompiledAssignment:
     """Load every template once, check pinned givens and point maps, lay out the part ids."""
     from psyq import bank
-    from psyq.commands._common import parse_givens
+    from psyq.givens import parse_givens
     from psyq.solve import compile_template
 
     file = assignment.path
