@@ -440,8 +440,7 @@ def _check_seed(seed: Any) -> int:
 
 
 # One renderer per compiled template (compile_template keeps those for the life of the process):
-# its prepared texts and the printed forms of the solution steps (sympy printing, the costly part
-# of a single generate()) are made once, not on every call.
+# its prepared texts are made once, not on every call.
 _RENDERERS: dict[int, tuple[Any, _Renderer]] = {}
 
 
@@ -468,7 +467,7 @@ class _Renderer:
 
         self.t = template
         self.compiled = compiled
-        self.step_text = {s.unknown: _step_templates(s) for s in compiled.steps}
+        self.step_text = {s.unknown: (s.solved, s.substituted, s.latex) for s in compiled.steps}
         self._factors: dict[str, float] = {}
         self._unit_texts: dict[str, str] = {}
         self._fills: dict[str, _FillPlan] = {}
@@ -990,48 +989,3 @@ def _reflow(text: str) -> str:
     and start with a capital letter (a drug name often opens the stem)."""
     text = _reflow_lines(text)
     return text[:1].upper() + text[1:] if text[:1].isalpha() else text
-
-
-_PLACE = "PSYQSLOT"
-
-
-def _letters(i: int) -> str:
-    s = ""
-    i += 1
-    while i:
-        i, r = divmod(i - 1, 26)
-        s = chr(ord("a") + r) + s
-    return s
-
-
-def _step_templates(step) -> tuple[str, str, str]:
-    """Printed forms of a solved step, computed once per template: the solved equation, the same
-    with slots for substituted values, and LaTeX."""
-    import sympy as sp
-
-    expr = step.solved[0]
-    solved = f"{step.unknown} = {_math_text(sp.sstr(expr))}"
-    slots = {}
-    mapping = {}
-    for i, name in enumerate(step.inputs):
-        slot = f"{_PLACE}{_letters(i).upper()}Z"
-        slots[slot] = name
-        mapping[sp.Symbol(name, **_assumptions(expr, name))] = sp.Symbol(slot)
-    subst = sp.sstr(expr.xreplace({s: mapping[k] for k in mapping for s in expr.free_symbols if s.name == k.name}))
-    subst = _math_text(subst)
-    for slot, name in slots.items():
-        subst = subst.replace(slot, "{" + name + "}")
-    latex = f"{sp.latex(sp.Symbol(step.unknown))} = {sp.latex(expr)}"
-    return solved, subst, latex
-
-
-def _math_text(text: str) -> str:
-    """sympy's plain printer → how people write it: ^ for powers, · for products."""
-    return text.replace("**", "^").replace("*", "·")
-
-
-def _assumptions(expr, name):
-    for s in expr.free_symbols:
-        if s.name == name:
-            return s.assumptions0
-    return {}

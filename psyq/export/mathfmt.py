@@ -47,8 +47,6 @@ def row(*items: Box) -> Box:
 def symbol_box(name: str) -> Box:
     """A template symbol name as it is typeset: ``t_half`` → t with subscript 'half',
     ``ED50_SERT`` → ED with subscript '50,SERT', ``alpha`` → α (sympy's naming conventions)."""
-    from sympy.printing.conventions import split_super_sub
-
     base, sups, subs = split_super_sub(name)
     box = _name_part(base, italic=True)
     if subs:
@@ -61,6 +59,39 @@ def symbol_box(name: str) -> Box:
     if sups:
         box = ("sup", box, row(*[_name_part(s, italic=len(s) == 1) for s in sups]))
     return box
+
+
+_NAME_WITH_DIGITS = re.compile(r"^([^\W\d_]+)(\d+)$", re.U)
+
+
+def split_super_sub(text: str) -> tuple[str, list[str], list[str]]:
+    """sympy.printing.conventions.split_super_sub, without importing sympy (exports run without
+    it): 'a_x^1' → ('a', ['1'], ['x']); a name ending in digits takes them as a first subscript."""
+    if not text:
+        return text, [], []
+    pos, name, supers, subs = 0, None, [], []
+    while pos < len(text):
+        start = pos + 1
+        if text[pos:pos + 2] == "__":
+            start += 1
+        pos_hat = text.find("^", start)
+        pos_usc = text.find("_", start)
+        pos_next = min(pos_hat if pos_hat >= 0 else len(text), pos_usc if pos_usc >= 0 else len(text))
+        part = text[pos:pos_next]
+        pos = pos_next
+        if name is None:
+            name = part
+        elif part.startswith("^"):
+            supers.append(part[1:])
+        elif part.startswith("__"):
+            supers.append(part[2:])
+        else:  # "_"
+            subs.append(part[1:])
+    m = _NAME_WITH_DIGITS.match(name)
+    if m:
+        name, sub = m.groups()
+        subs.insert(0, sub)
+    return name, supers, subs
 
 
 def _name_part(text: str, italic: bool) -> Box:
@@ -117,7 +148,7 @@ _STEP_BOXES: dict[tuple, tuple[Box, Box]] = {}
 
 def step_boxes(template, unknown: str) -> tuple[Box, Box]:
     """(unknown as a box, its solved expression as a box) for one step of the template's chain,
-    computed once per template content."""
+    computed once per template content (the expression's box comes compiled with the template)."""
     key = (template.id, template.content_hash, unknown)
     hit = _STEP_BOXES.get(key)
     if hit is not None:
@@ -125,7 +156,7 @@ def step_boxes(template, unknown: str) -> tuple[Box, Box]:
     from psyq.solve import compile_template
 
     step = compile_template(template).step_for(unknown)
-    result = (symbol_box(unknown), expr_box(step.solved[0]))
+    result = (symbol_box(unknown), step.box)
     _STEP_BOXES[key] = result
     return result
 
