@@ -150,10 +150,12 @@ class Instance:
 
     @property
     def id(self) -> str:
-        key = json.dumps({"t": self.template.content_hash, "s": self.seed,
-                          "p": {k: (v if isinstance(v, str) else repr(float(v)))
-                                for k, v in sorted(self.pinned.items())}}, sort_keys=True)
-        return hashlib.sha256(key.encode()).hexdigest()[:16]
+        """sha256 of ``json.dumps({"t": content hash, "s": seed, "p": pinned}, sort_keys=True)``,
+        16 hex digits.  The text is put together from its pieces (the pinned part once per
+        template and pinned set) rather than serialised per instance: the same bytes, hashed."""
+        prefix = _id_prefix(self.template.content_hash, tuple(sorted(self.pinned.items())))
+        seed = str(self.seed) if type(self.seed) is int else json.dumps(self.seed)
+        return hashlib.sha256(f'{prefix}{seed}, "t": "{self.template.content_hash}"}}'.encode()).hexdigest()[:16]
 
     def part(self, part_id: str | None = None) -> PartInstance:
         if part_id is None:
@@ -182,6 +184,15 @@ class Instance:
             "solution": self.solution,
             "sources": list(t.sources),
         }
+
+
+@functools.lru_cache(maxsize=256)
+def _id_prefix(content_hash: str, pinned: tuple) -> str:
+    """The instance-id key up to the seed: ``{"p": {…}, "s": `` (sorted keys, json's separators)."""
+    if not all(c in "0123456789abcdef" for c in content_hash):  # (a sha256: never escaped by json)
+        raise ValueError(content_hash)
+    p = {k: (v if isinstance(v, str) else repr(float(v))) for k, v in pinned}
+    return '{"p": ' + json.dumps(p, sort_keys=True) + ', "s": '
 
 
 # ------------------------------------------------------------------------------------------------
