@@ -33,7 +33,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import ROOT, seconds_text, table  # noqa: E402
+from _common import seconds_text, table  # noqa: E402
 from bench_startup import compile_bytecode, psyq_executable  # noqa: E402
 
 TARGETS = {"psyq --help": 1.5, "psyq list": 1.5, "psyq answer": 2.0, "psyq practice (first prompt)": 2.5}

@@ -31,6 +31,7 @@ Where entries live:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -137,17 +138,9 @@ def write_atomically(path: Path, text: str) -> None:
             fh.write(text)
         os.replace(tmp, path)
     except BaseException:
-        with _suppress():
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-
-
-class _suppress:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return exc[0] is not None and issubclass(exc[0], OSError)
 
 
 # ------------------------------------------------------------------------------------------------

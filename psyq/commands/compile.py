@@ -22,7 +22,9 @@ def compile_templates(
     $PSYQ_TEMPLATES) is compiled into the user cache ($PSYQ_CACHE_DIR overrides where), which
     otherwise happens on first use.
 
-    Examples:  psyq compile -T my-templates      psyq compile --bank      psyq compile --check
+    Example:  psyq compile -T my-templates
+
+    After changing a built-in template or data table (developers):  psyq compile --bank
     """
     from psyq import compiled
 
