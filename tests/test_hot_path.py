@@ -63,4 +63,4 @@ def test_everyday_commands_import_no_sympy(name, course):
     assert proc.returncode == code, proc.stdout[-2000:] + proc.stderr[-2000:]
     assert "sympy" not in modules, f"psyq {name} imported sympy"
     assert "psyq: warning" not in proc.stderr  # the shipped bank was used, not a rebuilt one
-    assert not (course / "cache").exists(), "a built-in template was compiled instead of read"
+    assert not (course / "cache" / "compiled").exists(), "a built-in template was compiled instead of read"
