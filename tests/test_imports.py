@@ -50,3 +50,15 @@ def test_parse_givens_is_engine_code():
 
     assert parse_givens.__module__ == "psyq.givens"
     assert _common.parse_givens is parse_givens  # the commands use the engine's, not a copy
+
+
+def test_no_test_reads_the_wall_clock():
+    """Speed is measured in benchmarks/, never asserted in a test: a wall-clock bound fails at
+    random on a busy machine (tests/_work.py bounds CPU work where a hang must be caught)."""
+    import re
+
+    clock = re.compile(r"\btime\.(perf_counter|monotonic|time)\s*\(|\bperf_counter\s*\(|\bmonotonic\s*\(")
+    tests = Path(__file__).resolve().parent
+    offenders = [p.name for p in sorted(tests.rglob("*.py"))
+                 if p.name != Path(__file__).name and clock.search(p.read_text(encoding="utf-8"))]
+    assert not offenders, f"wall-clock reads in tests: {offenders}"
