@@ -194,3 +194,27 @@ def test_the_shipped_box_is_what_mathfmt_builds():
     [s] = [s for s in solve.solve_relations(t) if s.unknown == "C"]
     assert step.box == mathfmt.expr_box(s.solutions[0])
     assert step.solved == "C = -Ki·occ/(occ - 1)" and step.substituted == "-{Ki}·{occ}/({occ} - 1)"
+
+
+def test_psyq_compile_fills_the_cache_and_checks_the_bank(cache, user_template, monkeypatch, tmp_path):
+    from typer.testing import CliRunner
+
+    from psyq.cli import app
+
+    runner = CliRunner()
+    res = runner.invoke(app, ["compile", "-T", str(Path(user_template.path).parent)])
+    assert res.exit_code == 0, res.output
+    assert "1 template(s) compiled" in res.output
+    assert (cache / f"{compiled.artifact_key(user_template)}.json").is_file()
+    # --check compares with a fresh compile; a stale shipped entry fails it with the fix named
+    monkeypatch.setattr(compiled, "bank_entries", lambda: {"occupancy-from-ki": "{}\n"})
+    shipped = tmp_path / "shipped"
+    shipped.mkdir()
+    (shipped / "occupancy-from-ki.json").write_text("{}\n", encoding="utf-8")
+    monkeypatch.setattr(compiled, "shipped_dir", lambda: shipped)
+    assert runner.invoke(app, ["compile", "--check"]).exit_code == 0
+    (shipped / "occupancy-from-ki.json").write_text("{\"old\": 1}\n", encoding="utf-8")
+    res = runner.invoke(app, ["compile", "--check"])
+    assert res.exit_code == 1 and "occupancy-from-ki" in res.output and "psyq compile --bank" in res.output
+    res = runner.invoke(app, ["compile", "--bank"])
+    assert res.exit_code == 0 and (shipped / "occupancy-from-ki.json").read_text(encoding="utf-8") == "{}\n"

@@ -42,4 +42,4 @@ def compile_templates(
                    f"{compiled.shipped_dir()}", err=True)
         return
     ids = compiled.compile_folders(templates)
-    typer.echo(f"psyq compile: {len(ids)} templates compiled into {compiled.cache_dir()}", err=True)
+    typer.echo(f"psyq compile: {len(ids)} template(s) compiled into {compiled.cache_dir()}", err=True)
