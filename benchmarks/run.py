@@ -17,7 +17,11 @@ Benchmarks (each compared with its baseline in the same run; median of several r
     writing 100,000 instances as JSON lines, ``psyq generate`` vs build-everything-then-write
     (benchmarks/bench_memory.py);
 (e) export and homework benchmarks, when benchmarks/bench_export.py / bench_homework.py exist:
-    each is run as its own script and its printed table is copied into the report.
+    each is run as its own script and its printed table is copied into the report;
+(f) whole processes (issue 12): cold starts of psyq list / answer / practice (to its first
+    prompt, in a pty) against psyq --help, a Maxima loop, psyq generate end to end, the peak
+    memory of a 200-version PDF export, and every template under six busy processes
+    (benchmarks/bench_process.py; --quick leaves out the last two).
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ import _common  # noqa: E402
 import bench_generate  # noqa: E402
 import bench_grading  # noqa: E402
 import bench_memory  # noqa: E402
+import bench_process  # noqa: E402
 import bench_startup  # noqa: E402
 import profile_generate  # noqa: E402
 
@@ -89,7 +94,7 @@ def main(argv=None) -> int:
     ap.add_argument("--no-write", action="store_true", help="do not rewrite docs/performance.md")
     ap.add_argument("--check", action="store_true", help="exit 1 if any target is missed")
     ap.add_argument("--skip", action="append", default=[],
-                    choices=["generate", "grading", "startup", "memory", "others"], help="leave one out")
+                    choices=["generate", "grading", "startup", "memory", "others", "process"], help="leave one out")
     args = ap.parse_args(argv)
     os.environ.pop("PSYQ_TEMPLATES", None)
 
@@ -236,6 +241,12 @@ def main(argv=None) -> int:
                       "```", out, "```", ""]
             verdicts.append((f"{script.name} runs to the end (exit 0)", status == 0))
         sections.append("\n".join(parts).rstrip())
+
+    if "process" not in args.skip:
+        log("(f) whole processes")
+        text, process_verdicts = bench_process.section(bench_process.run(args.quick, log=log))
+        verdicts += process_verdicts
+        sections.append(text)
 
     elapsed = time.perf_counter() - t_all
     summary = _common.table(["target", "result"],

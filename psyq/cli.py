@@ -54,6 +54,7 @@ for _module, _names in (
     ("export", ["export"]),
     ("homework", ["homework", "grade", "report"]),
     ("catalog", ["catalog"]),
+    ("compile", ["compile_templates"]),
 ):
     try:
         _mod = __import__(f"psyq.commands.{_module}", fromlist=["_"])
@@ -66,7 +67,7 @@ for _module, _names in (
         if isinstance(_obj, typer.Typer):
             app.add_typer(_obj, name=_name)
         elif _obj is not None:
-            app.command(name=_name, cls=PsyqCommand)(_obj)
+            app.command(name=_name.removesuffix("_templates"), cls=PsyqCommand)(_obj)
 
 
 def main() -> None:

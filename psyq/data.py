@@ -31,7 +31,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping, Sequence
 
-from psyq import yamlsafe
+from psyq import yamlcache, yamlsafe
 from psyq.errors import TemplateError
 
 __all__ = [
@@ -423,7 +423,7 @@ class _Folder:
     # -- one file ------------------------------------------------------------------------------
     def _load_file(self, path: Path, merged: _Merged) -> None:
         file = str(path)
-        data = yamlsafe.load(path)
+        data = yamlcache.load(path)  # yamlsafe's checks, cached by the file's hash
         if data is None:
             return
         if not isinstance(data, yamlsafe.Mapping):

@@ -297,7 +297,7 @@ def build(spec: ExamSpec, versions: int = 1, seed: int = 1, templates: Sequence[
 
 
 def _pinned(spec: ExamSpec, item: ExamItem, template) -> dict[str, Any]:
-    from psyq.commands._common import parse_givens
+    from psyq.givens import parse_givens
 
     if not item.given:
         return {}

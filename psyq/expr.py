@@ -28,6 +28,8 @@ MAX_NODES = 200  # nodes of one expression tree
 MAX_DEPTH = 30  # nesting of the tree (parentheses, operators)
 MAX_EXPONENT = 400.0  # |b| in a**b; also the largest decimal exponent written in a literal
 MAX_MAGNITUDE = 1e300  # any intermediate value beyond this is refused as overflow
+MAX_ARTIFACT_LENGTH = 20_000  # characters of a solved expression read back from a compiled template
+# (fully parenthesised by to_source, so longer than what a person types; MAX_NODES still bounds it)
 
 # Functions a person may call.  ``log`` is refused on purpose: students mean log10, sympy means ln.
 FUNCTIONS: dict[str, tuple[int, int]] = {  # name -> (min args, max args)
@@ -857,6 +859,26 @@ def _is_plain_decimal(text: str) -> bool:
     if exp and not exp.lstrip("+-").isdigit():
         return False
     return mant.replace(".", "", 1).isdigit()
+
+
+def to_source(node: Node) -> str:
+    """The tree as text that :func:`parse` reads back as the very same tree (every operation
+    parenthesised, every literal as written).  The compiled-template format stores expressions so."""
+    if isinstance(node, Num):
+        return node.text
+    if isinstance(node, Sym):
+        return node.name
+    if isinstance(node, Neg):
+        return f"(-{to_source(node.operand)})"
+    if isinstance(node, BinOp):
+        return f"({to_source(node.left)} {node.op} {to_source(node.right)})"
+    if isinstance(node, Call):
+        return f"{node.func}({', '.join(to_source(a) for a in node.args)})"
+    if isinstance(node, Compare):
+        return f"({to_source(node.left)} {node.op} {to_source(node.right)})"
+    if isinstance(node, BoolOp):
+        return "(" + f" {node.op} ".join(to_source(v) for v in node.values) + ")"
+    raise TypeError(node)
 
 
 def to_text(node: Node) -> str:

@@ -153,10 +153,12 @@ class Instance:
 
     @property
     def id(self) -> str:
-        key = json.dumps({"t": self.template.content_hash, "s": self.seed,
-                          "p": {k: (v if isinstance(v, str) else repr(float(v)))
-                                for k, v in sorted(self.pinned.items())}}, sort_keys=True)
-        return hashlib.sha256(key.encode()).hexdigest()[:16]
+        """sha256 of ``json.dumps({"t": content hash, "s": seed, "p": pinned}, sort_keys=True)``,
+        16 hex digits.  The text is put together from its pieces (the pinned part once per
+        template and pinned set) rather than serialised per instance: the same bytes, hashed."""
+        prefix = _id_prefix(self.template.content_hash, tuple(sorted(self.pinned.items())))
+        seed = str(self.seed) if type(self.seed) is int else json.dumps(self.seed)
+        return hashlib.sha256(f'{prefix}{seed}, "t": "{self.template.content_hash}"}}'.encode()).hexdigest()[:16]
 
     def part(self, part_id: str | None = None) -> PartInstance:
         if part_id is None:
@@ -185,6 +187,15 @@ class Instance:
             "solution": self.solution,
             "sources": list(t.sources),
         }
+
+
+@functools.lru_cache(maxsize=256)
+def _id_prefix(content_hash: str, pinned: tuple) -> str:
+    """The instance-id key up to the seed: ``{"p": {…}, "s": `` (sorted keys, json's separators)."""
+    if not all(c in "0123456789abcdef" for c in content_hash):  # (a sha256: never escaped by json)
+        raise ValueError(content_hash)
+    p = {k: (v if isinstance(v, str) else repr(float(v))) for k, v in pinned}
+    return '{"p": ' + json.dumps(p, sort_keys=True) + ', "s": '
 
 
 # ------------------------------------------------------------------------------------------------
@@ -486,8 +497,7 @@ def _check_seed(seed: Any) -> int:
 
 
 # One renderer per compiled template (compile_template keeps those for the life of the process):
-# its prepared texts and the printed forms of the solution steps (sympy printing, the costly part
-# of a single generate()) are made once, not on every call.
+# its prepared texts are made once, not on every call.
 _RENDERERS: dict[int, tuple[Any, _Renderer]] = {}
 
 
@@ -514,7 +524,7 @@ class _Renderer:
 
         self.t = template
         self.compiled = compiled
-        self.step_text = {s.unknown: _step_templates(s) for s in compiled.steps}
+        self.step_text = {s.unknown: (s.solved, s.substituted, s.latex) for s in compiled.steps}
         self._factors: dict[str, float] = {}
         self._unit_texts: dict[str, str] = {}
         self._fills: dict[str, _FillPlan] = {}
@@ -1038,48 +1048,3 @@ def _reflow(text: str) -> str:
     and start with a capital letter (a drug name often opens the stem)."""
     text = _reflow_lines(text)
     return text[:1].upper() + text[1:] if text[:1].isalpha() else text
-
-
-_PLACE = "PSYQSLOT"
-
-
-def _letters(i: int) -> str:
-    s = ""
-    i += 1
-    while i:
-        i, r = divmod(i - 1, 26)
-        s = chr(ord("a") + r) + s
-    return s
-
-
-def _step_templates(step) -> tuple[str, str, str]:
-    """Printed forms of a solved step, computed once per template: the solved equation, the same
-    with slots for substituted values, and LaTeX."""
-    import sympy as sp
-
-    expr = step.solved[0]
-    solved = f"{step.unknown} = {_math_text(sp.sstr(expr))}"
-    slots = {}
-    mapping = {}
-    for i, name in enumerate(step.inputs):
-        slot = f"{_PLACE}{_letters(i).upper()}Z"
-        slots[slot] = name
-        mapping[sp.Symbol(name, **_assumptions(expr, name))] = sp.Symbol(slot)
-    subst = sp.sstr(expr.xreplace({s: mapping[k] for k in mapping for s in expr.free_symbols if s.name == k.name}))
-    subst = _math_text(subst)
-    for slot, name in slots.items():
-        subst = subst.replace(slot, "{" + name + "}")
-    latex = f"{sp.latex(sp.Symbol(step.unknown))} = {sp.latex(expr)}"
-    return solved, subst, latex
-
-
-def _math_text(text: str) -> str:
-    """sympy's plain printer → how people write it: ^ for powers, · for products."""
-    return text.replace("**", "^").replace("*", "·")
-
-
-def _assumptions(expr, name):
-    for s in expr.free_symbols:
-        if s.name == name:
-            return s.assumptions0
-    return {}

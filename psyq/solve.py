@@ -1,17 +1,21 @@
-"""Symbolic solving, done once per template: relations → an ordered chain of solved expressions.
+"""Solving a template's relations, and evaluating the solved chain.
 
-A template's relations are solved with sympy for every symbol that is not drawn as a given.  The
-chain is found by repeatedly taking a relation with exactly one unknown left (so a worked solution
-can show one step per relation); coupled relations are solved together.  Each solved expression is
-compiled to a numpy function, so evaluating a hundred thousand instances costs array arithmetic,
-not symbolic work.  Results are cached per template content.
+A template's relations are solved for every symbol that is not drawn as a given.  The chain is
+found by repeatedly taking a relation with exactly one unknown left (so a worked solution can show
+one step per relation); coupled relations are solved together.
+
+Solving needs sympy, and costs more than everything else a command does; so it is done once per
+template content, ahead of time: :mod:`psyq.compiler` turns the chain into plain data (psyq's own
+expression trees, as text, and the printed forms of each step), :mod:`psyq.compiled` stores and
+validates that data (shipped inside the package for the built-in bank, cached on disk for user
+templates).  At run time :func:`compile_template` returns the chain from there, and
+:func:`evaluate_steps` evaluates it with :func:`psyq.expr.evaluate_checked_array` over arrays: no
+sympy, no generated code.
 """
 
 from __future__ import annotations
 
 import contextlib
-import functools
-import math
 import signal
 import threading
 from dataclasses import dataclass
@@ -21,26 +25,29 @@ from psyq import expr as E
 from psyq.errors import TemplateError
 from psyq.template import Template
 
-SOLVE_SECONDS = 3  # a template whose relations sympy cannot solve in this time is refused
+SOLVE_SECONDS = 3  # CPU seconds: a template whose relations sympy cannot solve in this time is refused
 # (real templates solve in milliseconds; a hostile system of coupled polynomials can run for ever)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Step:
-    """One step of the solution: ``unknown`` from ``relation`` (as written), solved as ``solved``."""
+    """One step of the solution: ``unknown`` from ``relation`` (as the author wrote it)."""
 
     unknown: str
     relation: str  # the relation(s) used, as the author wrote them
-    solved: list[Any]  # candidate sympy expressions for the unknown (usually one)
-    functions: list[Any]  # numpy functions of ``inputs`` for each candidate
-    inputs: list[str]  # the names each function takes, in order
+    inputs: tuple[str, ...]  # the names the candidates use, sorted
     rearranged: bool  # True when the relation had to be solved for the unknown
+    candidates: tuple[E.Node, ...]  # the solved expression for each root (usually one)
+    solved: str  # printed: "C = -Ki·occ/(occ - 1)"
+    substituted: str  # the same with a {name} slot for each input
+    latex: str  # the solved form in LaTeX
+    box: tuple | None  # the solved expression as a psyq.export.mathfmt box tree
 
 
 @dataclass
 class Compiled:
     template: Template
-    symbols: dict[str, Any]  # name -> sympy Symbol
+    known: frozenset[str]  # the names given (drawn, pinned, or a figure's x axis)
     steps: list[Step]
 
     def step_for(self, name: str) -> Step:
@@ -63,43 +70,103 @@ class Compiled:
 _CACHE: dict[tuple[str, str, frozenset | None], Compiled] = {}
 
 
-@contextlib.contextmanager
-def _time_limit(seconds: int, what: str, file: str):
-    """Interrupt runaway symbolic work (only possible in the main thread on POSIX)."""
-    usable = hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread()
-    if not usable:
-        yield
-        return
-
-    def on_alarm(signum, frame):
-        raise TimeoutError
-
-    old = signal.signal(signal.SIGALRM, on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    except TimeoutError:
-        raise TemplateError(f"solving {what} took longer than {seconds} s", file=file, key="relations",
-                            hint="simplify the relations or solve them in fewer steps") from None
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
-
-
 def compile_template(template: Template, known: frozenset[str] | None = None) -> Compiled:
-    """Solve the template's relations once for every symbol not in ``known`` (default: the drawn
-    givens).  A different ``known`` set serves figures (e.g. occupancy against concentration when
-    the problem asked for the concentration)."""
+    """The solved chain for every symbol not in ``known`` (default: the drawn givens), from the
+    compiled bank or the user cache (solved with sympy only when neither has it).  A different
+    ``known`` set serves figures (e.g. occupancy against concentration when the problem asked for
+    the concentration)."""
     key = (template.id, template.content_hash, known)
     cached = _CACHE.get(key)
     if cached is not None:
         return cached
-    compiled = _compile(template, known)
-    _CACHE[key] = compiled
-    return compiled
+    from psyq import compiled as C
+
+    result = C.compiled_chain(template, frozenset(template.givens) if known is None else known)
+    _CACHE[key] = result
+    return result
 
 
-def _compile(t: Template, known_names: frozenset[str] | None = None) -> Compiled:
+def evaluate_steps(compiled: Compiled, values: dict[str, Any]) -> dict[str, Any]:
+    """Fill in every unknown in ``values`` (arrays or scalars, in symbol units) along the chain.
+
+    Each candidate is evaluated with :func:`psyq.expr.evaluate_checked_array` (the C library's
+    exp, log and pow element by element, so an answer does not depend on numpy's SIMD code).  A
+    row where an input has no value (nan) has none for the step either.  Where a relation has
+    several roots, the first root that is finite and inside the symbol's declared range is taken,
+    element by element.
+    """
+    import numpy as np
+
+    out = dict(values)
+    n = max([np.size(v) for v in values.values()], default=1)
+    for step in compiled.steps:
+        sym = compiled.template.symbols[step.unknown]
+        missing = np.zeros(n, dtype=bool)
+        for name in step.inputs:
+            missing |= np.isnan(np.broadcast_to(np.asarray(out[name], dtype=np.float64), (n,)))
+        chosen = None
+        for node in step.candidates:
+            val, ok = E.evaluate_checked_array(node, out, n)
+            ok &= ~missing
+            if sym.positive:
+                ok &= val >= 0
+            if sym.min is not None:
+                ok &= val >= sym.min - 1e-12 * max(1.0, abs(sym.min))
+            if sym.max is not None:
+                ok &= val <= sym.max + 1e-12 * max(1.0, abs(sym.max))
+            cand = np.where(ok, val, np.nan)
+            chosen = cand if chosen is None else np.where(np.isnan(chosen), cand, chosen)
+        out[step.unknown] = chosen
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# Solving with sympy (the compile step: psyq.compiler calls this; nothing at run time does)
+
+@dataclass
+class Solved:
+    """A step as sympy solved it: candidate sympy expressions for ``unknown``."""
+
+    unknown: str
+    relation: str
+    solutions: list[Any]  # sympy expressions
+    inputs: list[str]  # their free symbols, sorted
+    rearranged: bool
+    symbols: dict[str, Any]  # name -> sympy Symbol (with the template's assumptions)
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float, what: str, file: str):
+    """Interrupt runaway symbolic work after ``seconds`` of this process's CPU time.
+
+    CPU time, not wall time: the verdict on a template must not depend on how busy the machine is
+    (with six psyq processes on two cores, a 1.6 s solve took over 3 s of wall time).  ITIMER_PROF
+    counts user and system time of the process and delivers SIGPROF, which only the main thread
+    can receive on POSIX; elsewhere the work runs unbounded (as before).
+    """
+    usable = hasattr(signal, "SIGPROF") and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield
+        return
+
+    def on_expiry(signum, frame):
+        raise TimeoutError
+
+    old = signal.signal(signal.SIGPROF, on_expiry)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
+    try:
+        yield
+    except TimeoutError:
+        raise TemplateError(f"solving {what} took longer than {seconds:g} s", file=file, key="relations",
+                            hint="simplify the relations or solve them in fewer steps") from None
+    finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, old)
+
+
+def solve_relations(t: Template, known_names: frozenset[str] | None = None) -> list[Solved]:
+    """The solve chain with sympy: one :class:`Solved` per unknown, in the order they are found.
+    (The caller bounds it with :func:`_time_limit`.)"""
     import sympy as sp
 
     syms = {}
@@ -113,58 +180,57 @@ def _compile(t: Template, known_names: frozenset[str] | None = None) -> Compiled
     known = set(t.givens) if known_names is None else set(known_names)
     remaining = [n for n in t.symbols if n not in known]
     used = [False] * len(equations)
-    steps: list[Step] = []
+    steps: list[Solved] = []
 
-    with _time_limit(SOLVE_SECONDS, f"template {t.id}", t.path):
-        while remaining:
-            progress = False
-            for i, (eq, text, names, lhs) in enumerate(equations):
-                if used[i]:
-                    continue
-                unknown = [n for n in names if n not in known]
-                if len(unknown) == 0:
-                    used[i] = True  # over-determined: a consistency relation; lint checks it
-                    continue
-                if len(unknown) != 1:
-                    continue
-                u = unknown[0]
-                rearranged = not (isinstance(lhs, E.Sym) and lhs.name == u)
-                if rearranged:
-                    sols = _solve(sp, eq, syms[u], text, t)
-                else:
-                    sols = [eq.rhs]
-                if not sols:
-                    raise TemplateError(f"relation '{text}' has no solution for {u}", file=t.path,
-                                        key="relations", hint="check the relation and the symbol's sign")
-                steps.append(_make_step(u, text, sols, rearranged, syms, t))
-                known.add(u)
-                remaining.remove(u)
-                used[i] = True
-                progress = True
-            if progress:
+    while remaining:
+        progress = False
+        for i, (eq, text, names, lhs) in enumerate(equations):
+            if used[i]:
                 continue
-            # Coupled relations: solve what is left jointly.
-            open_eqs = [(eq, text) for (eq, text, names, _), done in zip(equations, used) if not done
-                        and any(n in remaining for n in names)]
-            if not open_eqs:
-                raise TemplateError("no relation determines " + ", ".join(remaining), file=t.path,
-                                    key="relations",
-                                    hint="add a relation for each unknown, or draw it under params")
-            sol = _solve(sp, [e for e, _ in open_eqs], [syms[n] for n in remaining],
-                         "; ".join(tx for _, tx in open_eqs), t, dict=True)
-            if not sol:
-                raise TemplateError("the relations cannot be solved for " + ", ".join(remaining),
-                                    file=t.path, key="relations")
-            text = "; ".join(tx for _, tx in open_eqs)
-            for n in list(remaining):
-                candidates = [s[syms[n]] for s in sol if syms[n] in s]
-                if not candidates:
-                    raise TemplateError(f"the relations do not determine {n}", file=t.path, key="relations")
-                steps.append(_make_step(n, text, candidates, True, syms, t))
-            known.update(remaining)
-            remaining = []
-            used = [True] * len(equations)
-    return Compiled(t, syms, steps)
+            unknown = [n for n in names if n not in known]
+            if len(unknown) == 0:
+                used[i] = True  # over-determined: a consistency relation; lint checks it
+                continue
+            if len(unknown) != 1:
+                continue
+            u = unknown[0]
+            rearranged = not (isinstance(lhs, E.Sym) and lhs.name == u)
+            if rearranged:
+                sols = _solve(sp, eq, syms[u], text, t)
+            else:
+                sols = [eq.rhs]
+            if not sols:
+                raise TemplateError(f"relation '{text}' has no solution for {u}", file=t.path,
+                                    key="relations", hint="check the relation and the symbol's sign")
+            steps.append(_solved(u, text, sols, rearranged, syms, t))
+            known.add(u)
+            remaining.remove(u)
+            used[i] = True
+            progress = True
+        if progress:
+            continue
+        # Coupled relations: solve what is left jointly.
+        open_eqs = [(eq, text) for (eq, text, names, _), done in zip(equations, used) if not done
+                    and any(n in remaining for n in names)]
+        if not open_eqs:
+            raise TemplateError("no relation determines " + ", ".join(remaining), file=t.path,
+                                key="relations",
+                                hint="add a relation for each unknown, or draw it under params")
+        sol = _solve(sp, [e for e, _ in open_eqs], [syms[n] for n in remaining],
+                     "; ".join(tx for _, tx in open_eqs), t, dict=True)
+        if not sol:
+            raise TemplateError("the relations cannot be solved for " + ", ".join(remaining),
+                                file=t.path, key="relations")
+        text = "; ".join(tx for _, tx in open_eqs)
+        for n in list(remaining):
+            candidates = [s[syms[n]] for s in sol if syms[n] in s]
+            if not candidates:
+                raise TemplateError(f"the relations do not determine {n}", file=t.path, key="relations")
+            steps.append(_solved(n, text, candidates, True, syms, t))
+        known.update(remaining)
+        remaining = []
+        used = [True] * len(equations)
+    return steps
 
 
 def _solve(sp, equations, unknowns, text: str, t: Template, **kw):
@@ -181,100 +247,9 @@ def _solve(sp, equations, unknowns, text: str, t: Template, **kw):
                             hint="rewrite the relation so the unknown can be isolated") from None
 
 
-def _make_step(u: str, text: str, sols: list, rearranged: bool, syms: dict, t: Template) -> Step:
-    import sympy as sp
-
+def _solved(u: str, text: str, sols: list, rearranged: bool, syms: dict, t: Template) -> Solved:
     inputs = sorted({s.name for sol in sols for s in sol.free_symbols})
     unknown_inputs = [n for n in inputs if n not in syms]
     if unknown_inputs:
         raise TemplateError(f"solution for {u} uses unknown names {unknown_inputs}", file=t.path, key="relations")
-    args = [syms[n] for n in inputs]
-    functions = [sp.lambdify(args, _libm_powers(sol), modules=[_libm_namespace(), "numpy"])
-                 for sol in sols]
-    return Step(u, text, list(sols), functions, inputs, rearranged)
-
-
-# numpy's exp, log and power use SIMD code whose last bit differs between numpy versions and CPUs
-# (as psyq.draws notes for log-uniform draws); answers are printed to 12 significant figures, so a
-# last-bit difference can flip a printed digit.  Solved expressions therefore evaluate these
-# functions with the C library's, element by element (math.exp, math.log, math.pow), as the draws do.
-
-def _libm_ufunc(name: str, fn, fallback):
-    import numpy as np
-
-    def safe(*xs):
-        try:
-            return fn(*xs)
-        except (ValueError, ZeroDivisionError):
-            return math.nan
-        except OverflowError:
-            return math.inf
-
-    loop = np.frompyfunc(safe, fallback.nin, 1)
-
-    def call(*xs):
-        arrays = [np.asarray(x) for x in xs]
-        if any(np.iscomplexobj(a) for a in arrays):
-            return fallback(*arrays)
-        with np.errstate(all="ignore"):
-            out = np.asarray(loop(*(a.astype(np.float64) for a in arrays)), dtype=np.float64)
-        return out if out.ndim else float(out)
-
-    call.__name__ = name
-    return call
-
-
-@functools.lru_cache(maxsize=1)
-def _libm_namespace() -> dict:
-    import numpy as np
-
-    def log(x):
-        return 0.0 if x == 1 else (-math.inf if x == 0 else math.log(x))
-
-    return {"exp": _libm_ufunc("exp", math.exp, np.exp),
-            "log": _libm_ufunc("log", log, np.log),
-            "libm_pow": _libm_ufunc("libm_pow", math.pow, np.power)}
-
-
-def _libm_powers(expr):
-    """Route powers other than squares, square roots and reciprocals through math.pow."""
-    import sympy as sp
-
-    exact = (sp.Integer(2), sp.Integer(-1), sp.Rational(1, 2), sp.Rational(-1, 2), sp.Integer(-2))
-    libm_pow = sp.Function("libm_pow")
-    return expr.replace(lambda e: e.is_Pow and e.exp not in exact,
-                        lambda e: libm_pow(e.base, e.exp))
-
-
-def evaluate_steps(compiled: Compiled, values: dict[str, Any]) -> dict[str, Any]:
-    """Fill in every unknown in ``values`` (arrays or scalars, in symbol units) along the chain.
-
-    Where a relation has several roots, the first root that is finite, real and inside the symbol's
-    declared range is taken, element by element.
-    """
-    import numpy as np
-
-    out = dict(values)
-    for step in compiled.steps:
-        args = [out[n] for n in step.inputs]
-        sym = compiled.template.symbols[step.unknown]
-        chosen = None
-        for fn in step.functions:
-            with np.errstate(all="ignore"):
-                val = fn(*args)
-            val = np.asarray(val)
-            if np.iscomplexobj(val):
-                ok_imag = np.abs(val.imag) <= 1e-12 * np.maximum(1.0, np.abs(val.real))
-                val = np.where(ok_imag, val.real, np.nan)
-            val = val.astype(np.float64)
-            ok = np.isfinite(val)
-            if sym.positive:
-                ok &= val >= 0
-            if sym.min is not None:
-                ok &= val >= sym.min - 1e-12 * max(1.0, abs(sym.min))
-            if sym.max is not None:
-                ok &= val <= sym.max + 1e-12 * max(1.0, abs(sym.max))
-            cand = np.where(ok, val, np.nan)
-            chosen = cand if chosen is None else np.where(np.isnan(chosen), cand, chosen)
-        out[step.unknown] = chosen
-    return out
+    return Solved(u, text, list(sols), inputs, rearranged, syms)

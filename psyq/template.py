@@ -17,7 +17,7 @@ from typing import Any
 from psyq import expr as E
 from psyq.errors import InputError, TemplateError
 from psyq.yamlsafe import Mapping, line_of
-from psyq.yamlsafe import load as load_yaml
+from psyq.yamlcache import load as load_yaml  # yamlsafe.load, cached by file hash
 from psyq.yamlsafe import loads as loads_yaml
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")

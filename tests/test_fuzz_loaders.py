@@ -9,11 +9,11 @@ PSYQ_FUZZ_EXAMPLES scales the number of examples; under CI=true examples are der
 from __future__ import annotations
 
 import os
-import time
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from _work import cpu_bounded
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -110,14 +110,12 @@ def test_mutated_templates_that_load_also_generate_or_refuse(case, seed):
         template = loads_template(text, file=f"{tid}.yaml")
     except PsyqError:
         return
-    t0 = time.perf_counter()
     try:
-        inst = generate(template, seed)
+        with cpu_bounded(30, "generation"):
+            inst = generate(template, seed)
     except PsyqError as exc:
         assert str(exc).strip() and "\n" not in str(exc)
         return
-    finally:
-        assert time.perf_counter() - t0 < 30, "generation took too long"
     inst.to_json()
 
 

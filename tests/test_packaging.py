@@ -43,3 +43,11 @@ def test_schemas_ship():
     base = ROOT / "psyq" / "schemas"
     for p in base.glob("*.json"):
         assert _covered("psyq.schemas", base, p), p
+
+
+def test_compiled_bank_ships():
+    base = ROOT / "psyq"
+    files = sorted((base / "compiled_bank").glob("*.json"))
+    assert len(files) == len(list((ROOT / "problems").rglob("*.yaml"))) - len(list((ROOT / "problems" / "data").glob("*.yaml")))
+    for p in files:
+        assert _covered("psyq", base, p), p

@@ -1,9 +1,9 @@
 """Loading templates: every error names the file, the line and the key, and says how to fix it;
 hostile templates are refused quickly."""
 
-import time
 
 import pytest
+from _work import cpu_bounded
 
 from psyq import bank
 from psyq.errors import TemplateError
@@ -77,20 +77,16 @@ def test_line_number_is_exact_for_a_bad_relation(tmp_path):
     ("just text", "mapping"),
 ])
 def test_hostile_yaml_is_refused_quickly(text, fragment):
-    start = time.perf_counter()
-    with pytest.raises(TemplateError) as info:
+    with cpu_bounded(1.0, "loading hostile YAML"), pytest.raises(TemplateError) as info:
         loads_template(text, file="evil.yaml")
-    assert time.perf_counter() - start < 1.0
     assert fragment in str(info.value)
 
 
 def test_billion_laughs_is_refused():
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
         f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(8))
-    start = time.perf_counter()
-    with pytest.raises(TemplateError, match="anchor|alias"):
+    with cpu_bounded(1.0, "loading a YAML bomb"), pytest.raises(TemplateError, match="anchor|alias"):
         loads_template(bomb)
-    assert time.perf_counter() - start < 1.0
 
 
 def test_runaway_exponent_in_a_relation_is_refused():
@@ -148,10 +144,8 @@ def test_relations_sympy_cannot_finish_are_refused_quickly():
     rels = "\n".join(f"  - {r}" for r in ["C = a^3 + b^2*c + d", "K = b^3 + c^2*a + d*a",
                                           "C*K = c^3 + a*b*d + a", "C + K = d^3 + a*b*c"])
     tpl = loads_template(_coupled(rels, syms, "  C: {uniform: [1, 2]}\n  K: {uniform: [1, 2]}"))
-    start = time.perf_counter()
-    with pytest.raises(TemplateError) as info:
+    with cpu_bounded(6, "refusing a runaway solve"), pytest.raises(TemplateError) as info:
         generate(tpl, 1)
-    assert time.perf_counter() - start < 6
     assert "took longer" in str(info.value) and info.value.key == "relations"
 
 

@@ -6,10 +6,10 @@ import csv
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from _work import cpu_bounded
 
 from psyq.errors import InputError
 from psyq.units import (
@@ -302,10 +302,8 @@ def test_is_unit_text():
     ("25 g", 0),
 ])
 def test_rejected_with_position(text, position):
-    t0 = time.perf_counter()
-    with pytest.raises(InputError) as exc:
+    with cpu_bounded(2.0, text), pytest.raises(InputError) as exc:  # generous: first pint load
         parse_unit(text)
-    assert time.perf_counter() - t0 < 2.0     # generous: first pint load may happen here
     e = exc.value
     assert e.position == position, (text, e.position, str(e))
     assert "\n" not in str(e)
@@ -330,10 +328,8 @@ def test_huge_and_hostile_inputs_are_fast():
     hostile = ["x" * 10_000, "(" * 5000 + "m" + ")" * 5000, "m^" + "9" * 5000,
                "__import__('os').system('true')", "m" * 21, "a" * 60 + "b", "\x00" * 100]
     for text in hostile:
-        t0 = time.perf_counter()
-        with pytest.raises(InputError):
+        with cpu_bounded(0.05, text[:20]), pytest.raises(InputError):
             parse_unit(text)
-        assert time.perf_counter() - t0 < 0.01, text[:20]
     with pytest.raises(InputError) as exc:
         parse_unit("x" * 10_000)
     assert exc.value.position == 60
@@ -352,19 +348,18 @@ def test_non_string_rejected():
 
 # ---------------------------------------------------------------- speed, caching, laziness
 
-def test_cached_parse_and_convert_are_fast():
-    nM, uM = parse_unit("nM"), parse_unit("µM")
-    parse_unit("ng/mL")
-    n = 20_000
-    t0 = time.perf_counter()
-    for _ in range(n):
-        parse_unit("ng/mL")
-    per_parse = (time.perf_counter() - t0) / n
-    t0 = time.perf_counter()
-    for _ in range(n):
-        convert(1.16, uM, nM)
-    per_convert = (time.perf_counter() - t0) / n
-    assert per_parse < 5e-6 and per_convert < 5e-6, (per_parse, per_convert)
+def test_cached_parse_does_no_work_twice():
+    """A repeated unit text is parsed once: the cache answers, with the very same object.  (The
+    speed itself is measured in benchmarks/, never asserted in a test.)"""
+    from psyq import units
+
+    first = parse_unit("ng/mL")
+    before = units._parse_cached.cache_info()
+    for _ in range(1000):
+        assert parse_unit("ng/mL") is first
+    after = units._parse_cached.cache_info()
+    assert after.misses == before.misses and after.hits == before.hits + 1000
+    assert convert(1.16, parse_unit("µM"), parse_unit("nM")) == pytest.approx(1160.0)
 
 
 def test_alias_table_is_consistent():

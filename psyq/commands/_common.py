@@ -9,11 +9,12 @@ import functools
 import json
 import sys
 import warnings
-from typing import Any, Callable, Sequence
+from typing import Any, Callable
 
 import typer
 
 from psyq.errors import ExitCode, InputError, PsyqError, PsyqWarning
+from psyq.givens import parse_givens  # noqa: F401 - the commands' --given; engine code lives in psyq.givens
 
 TEMPLATES_HELP = "Extra template folder (repeatable); also read from $PSYQ_TEMPLATES."
 
@@ -152,37 +153,6 @@ def handle_errors(fn: Callable) -> Callable:
             raise typer.Exit(0)
 
     return wrapper
-
-
-def parse_givens(template, givens: Sequence[str]) -> dict[str, Any]:
-    """--given NAME=VALUE: a bare number is in the symbol's unit; a value with a unit is converted."""
-    from psyq import units
-    from psyq.answers import parse_answer
-    from psyq.instance import check_given_range
-
-    out: dict[str, Any] = {}
-    for item in givens:
-        name, sep, text = item.partition("=")
-        name, text = name.strip(), text.strip()
-        if not sep or not name or not text:
-            raise InputError(f"--given '{item}' must be NAME=VALUE", hint="e.g. --given Ki=0.29 or --given C='1.2 nM'")
-        if name not in template.params:
-            raise InputError(f"'{name}' is not a given of {template.id}",
-                             hint="givens: " + ", ".join(n for n, p in template.params.items() if not p.hidden))
-        p = template.params[name]
-        if p.categorical:
-            out[name] = text
-            continue
-        parsed = parse_answer(text)
-        if parsed.value is None:
-            raise InputError(f"--given {name} needs a number", text=text)
-        value = parsed.value
-        if parsed.unit is not None:
-            target = template.symbols[name].unit if name in template.symbols else (p.unit or "")
-            value = units.convert(value, parsed.unit, units.unit(target or "fraction"))
-        check_given_range(template, name, value)
-        out[name] = value
-    return out
 
 
 def dump_json(data: Any) -> str:

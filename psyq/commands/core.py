@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import List, Optional
@@ -117,10 +116,11 @@ def generate(
     if fmt == "json":
         out.write("[\n")
     first = True
+    from psyq.instance_json import dumps_many  # json.dumps(to_json()) byte for byte, faster
+
     for start in range(seed, seed + count, chunk):
         seeds = range(start, min(seed + count, start + chunk))
-        for inst in generate_many(template, seeds, pinned):
-            text = json.dumps(inst.to_json(), ensure_ascii=False)
+        for text in dumps_many(generate_many(template, seeds, pinned)):
             if fmt == "json":
                 out.write(("" if first else ",\n") + text)
             else:

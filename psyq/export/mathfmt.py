@@ -112,28 +112,35 @@ def expr_box(expr: Any, spellings: Mapping | None = None) -> Box:
     return _Builder(sp, spellings).box(expr)
 
 
+def solved_box(template, solved: Any) -> Box:
+    """The box of a solved expression as a worked solution prints it (computed when a template is
+    compiled, with sympy): a fraction inside a fraction put over one denominator where that is
+    shorter, symbols spelled from the template's symbol table."""
+    import sympy as sp
+
+    from psyq import typeset
+
+    combined = sp.together(solved)
+    if sp.count_ops(combined) < sp.count_ops(solved):
+        solved = combined
+    return expr_box(solved, typeset.table(template))
+
+
 _STEP_BOXES: dict[tuple, tuple[Box, Box]] = {}
 
 
 def step_boxes(template, unknown: str) -> tuple[Box, Box]:
     """(unknown as a box, its solved expression as a box) for one step of the template's chain,
-    computed once per template content."""
+    computed once per template content (the expression's box comes compiled with the template)."""
     key = (template.id, template.content_hash, unknown)
     hit = _STEP_BOXES.get(key)
     if hit is not None:
         return hit
-    import sympy as sp
-
     from psyq import typeset
     from psyq.solve import compile_template
 
     step = compile_template(template).step_for(unknown)
-    spellings = typeset.table(template)
-    solved = step.solved[0]
-    combined = sp.together(solved)  # a fraction inside a fraction, put over one denominator
-    if sp.count_ops(combined) < sp.count_ops(solved):
-        solved = combined
-    result = (symbol_box(unknown, spellings), expr_box(solved, spellings))
+    result = (symbol_box(unknown, typeset.table(template)), step.box)
     _STEP_BOXES[key] = result
     return result
 

@@ -316,7 +316,7 @@ def _check_rule_bounds(file: str, spec: Any, path: str, rule: Any) -> None:
 def compile_assignment(assignment: Assignment, templates: tuple[str, ...] | list[str] = ()) -> CompiledAssignment:
     """Load every template once, check pinned givens and point maps, lay out the part ids."""
     from psyq import bank
-    from psyq.commands._common import parse_givens
+    from psyq.givens import parse_givens
     from psyq.solve import compile_template
 
     file = assignment.path
