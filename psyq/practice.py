@@ -604,7 +604,7 @@ class Session:
             shown.append("The answer is ", style="bold")
             shown.append(nb(part.display), style="bold green")
             out.print(shown)
-        out.print(solution_block(part, indent=""))
+        out.print(solution_block(part, indent="", inst=inst))
         # Teaching text belongs to a part: this part's own prose, and the template's closing text
         # only after the last part (it names every answer).
         for text in teaching_text(inst, part):

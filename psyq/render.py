@@ -89,7 +89,7 @@ def problem_panel(inst: "Instance", *, highlight_part: str | None = None, key: b
         line.append(unit.replace("answer in ", "answer in" + NBSP), style="dim")
         body.append(line)
         if key:
-            body.append(key_block(part))
+            body.append(key_block(part, inst))
     from rich.markup import escape
 
     title = f"{number}. " if number else ""
@@ -101,7 +101,7 @@ def problem_panel(inst: "Instance", *, highlight_part: str | None = None, key: b
                  border_style="blue", expand=True)
 
 
-def key_block(part: "PartInstance") -> "RenderableType":
+def key_block(part: "PartInstance", inst: "Instance | None" = None) -> "RenderableType":
     from rich.console import Group
     from rich.text import Text
 
@@ -115,7 +115,7 @@ def key_block(part: "PartInstance") -> "RenderableType":
         answer.append(f"   accepted [{format_number(part.low, 4)}, {format_number(part.high, 4)}]{unit}",
                       style="dim")
     rows.append(answer)
-    rows.append(solution_block(part))
+    rows.append(solution_block(part, inst=inst))
     if part.misconceptions:
         rows.append(Text("   misconceptions:", style="magenta"))
         for m in part.misconceptions:
@@ -123,22 +123,50 @@ def key_block(part: "PartInstance") -> "RenderableType":
     return Group(*rows)
 
 
-def solution_block(part: "PartInstance", indent: str = "   ") -> "RenderableType":
+def solution_block(part: "PartInstance", indent: str = "   ",
+                   inst: "Instance | None" = None) -> "RenderableType":
+    """The worked solution of one part.  With the instance, each step is written in the same math
+    as the PDF and HTML keys (the one symbol table, the teacher's rearrangement: K_i, t½,
+    ln(1/(1 − Q))); without it, in the plain text the instance carries."""
     from rich.console import Group
     from rich.text import Text
 
+    views = _step_views(inst, part) if inst is not None else None
     rows: list = [Text(f"{indent}worked solution:", style="green")]
     for i, step in enumerate(part.steps, 1):
-        rows.append(Text(f"{indent}  {i}. from {step.relation}", style="dim"))
-        if step.rearranged:
-            rows.append(Text(f"{indent}     {step.solved}"))
-        rows.append(Text(f"{indent}     {nb(step.substituted)}"))
+        if views is not None:
+            from psyq.export import mathfmt as M
+
+            v = views[i - 1]
+            relation = M.to_text(v.relation_box) if v.relation_box is not None else \
+                M.to_text(M.row(v.lhs, ("op", "="), v.solved))
+            rows.append(Text(f"{indent}  {i}. from {relation}", style="dim"))
+            if step.rearranged:
+                rows.append(Text(f"{indent}     {M.to_text(M.row(v.lhs, ('op', '='), v.solved))}"))
+            rows.append(Text(f"{indent}     {nb(M.to_text(M.row(v.lhs, ('op', '='), v.substituted)))}"))
+        else:
+            rows.append(Text(f"{indent}  {i}. from {step.relation}", style="dim"))
+            if step.rearranged:
+                rows.append(Text(f"{indent}     {step.solved}"))
+            rows.append(Text(f"{indent}     {nb(step.substituted)}"))
         rows.append(Text(f"{indent}     = {nb(step.result)}", style="bold"))
     if part.unattainable:
         rows.append(Text(f"{indent}  The target cannot be reached: answer 'not attainable'.", style="bold"))
     if part.spec.explain:
         rows.append(Text(f"{indent}{nb(part.spec.explain.strip())}"))
     return Group(*rows)
+
+
+def _step_views(inst: "Instance", part: "PartInstance") -> list | None:
+    """The export keys' step views of ``part`` (None where a step cannot be typeset: the plain
+    text is shown instead, never an error in place of a solution)."""
+    try:
+        from psyq.export.common import step_views
+
+        views = step_views(inst, part)
+    except Exception:  # noqa: BLE001 - a solution must always be shown; the plain form serves
+        return None
+    return views if len(views) == len(part.steps) else None
 
 
 def verdict_text(verdict: "Verdict") -> "RenderableType":

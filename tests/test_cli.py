@@ -128,3 +128,13 @@ def test_template_text_is_never_rich_markup(tmp_path):
     (tmp_path / "m.yaml").write_text(text)
     res = run("show", "markup-test", "--templates", str(tmp_path), "--key")
     assert res.exit_code == 0 and "[c]" in res.output and "[bold]x[/bold]" in res.output
+
+
+def test_terminal_key_writes_steps_in_the_keys_math():
+    """The terminal key uses the export keys' math: the symbol table and the teacher's form."""
+    res = run("show", "mao-time-to-target", "--seed", "2", "--key")
+    assert res.exit_code == 0
+    out = res.output.replace("\u00a0", " ")
+    assert "from X = 1 − (1 − A₀)·2^(−t/t½)" in out
+    assert "t = (t½·ln((1 − A₀)/(1 − X)))/ln(2)" in out
+    assert "log(" not in out and "t_half" not in out  # no sympy ASCII echo

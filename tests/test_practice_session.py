@@ -82,8 +82,9 @@ def test_three_wrong_answers_give_nudge_then_worked_solution(tmp_path, occ1):
     assert "The answer is 89.4 % (accepted [88.54, 90.33] %)" in out
     # worked solution, step by step, with units carried through
     assert "worked solution:" in out
-    assert "1. from occ = C/(C + Ki)" in out
-    assert "occ = 1.1 nM/(1.1 nM + 0.13 nM)" in out
+    # in the same math as the PDF and HTML keys: K_i from the symbol table, values with their units
+    assert "1. from occ = C/(C + K_i)" in out
+    assert "occ = (1.1 nM)/(1.1 nM + 0.13 nM)" in out
     assert "= 89.43 %" in out
     assert "The law of mass action for one site" in out
     assert "Score  0 of 1 part solved (0 %)" in out
@@ -116,7 +117,7 @@ def test_answer_forms_the_grader_accepts(tmp_path):
 def test_solution_command_reveals_and_counts_as_not_solved(tmp_path):
     p = play(["solution"], tmp_path)
     assert "The answer is 89.4 %" in p.out
-    assert "occ = 1.1 nM/(1.1 nM + 0.13 nM)" in p.out
+    assert "occ = (1.1 nM)/(1.1 nM + 0.13 nM)" in p.out
     assert "Score  0 of 1 part solved (0 %)" in p.out
     [prob] = p.history.problems()
     assert (prob.outcome, prob.tries) == ("revealed", 0)
@@ -268,7 +269,7 @@ def test_plots_can_be_turned_off_and_skip_narrow_terminals(tmp_path):
     narrow = play(["solution"], tmp_path / "b", terminal=True, width=45)
     for p in (off, narrow):
         assert "● correct" not in p.out
-        assert "1. from occ = C/(C + Ki)" in p.out
+        assert "1. from occ = C/(C + K_i)" in p.out
 
 
 def test_no_color_keeps_styles_off_colours(tmp_path, monkeypatch):

@@ -625,10 +625,10 @@ def to_text(box: Box) -> str:
     kind = box[0]
     if kind == "row":
         out = ""
-        for b in box[1]:
+        for i, b in enumerate(box[1]):
             piece = to_text(b)
             if b[0] == "op" and b[1] not in ("·", ","):
-                out += f" {piece} "
+                out += piece if i == 0 else f" {piece} "  # a leading sign is unary: −t, not " − t"
             elif b[0] == "op" and b[1] == ",":
                 out += ","
             else:
