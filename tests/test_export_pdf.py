@@ -254,3 +254,21 @@ def test_symbols_are_typeset_from_the_symbol_table_and_relations_are_math():
     assert 'K_(upright("i"))' in src and 'italic("Ki")' not in src
     assert "from occ = C/(C + Ki)" not in src  # no grey ASCII echo of the relation
     assert "with $K_(upright(\"i\"))$ = 0.13" in src.replace("\u00a0", " ") or "$K_(upright(\"i\"))$" in src
+
+
+def test_no_table_rule_touches_the_text_below_it():
+    """Every long horizontal rule (table headers: givens, answers at a glance, misconceptions)
+    leaves a gap above the next line of text; the answers-at-a-glance rule once cut through the
+    first version's row."""
+    exam = build(["occupancy-from-ki", "mao-time-to-target", "snri-engagement"], versions=3)
+    for sheets in (True, False):
+        pdf = T.render(exam, exam.versions, sheets=sheets, keys=not sheets, options=C.Options(figures="none"))
+        for n, page in enumerate(_pages(pdf)):
+            runs = text_runs(page)
+            for ln in page.lines:
+                if abs(ln["top"] - ln["bottom"]) > 0.5 or ln["x1"] - ln["x0"] < 100:
+                    continue  # fraction bars are short and sit close to their terms by design
+                below = [r["top"] - ln["top"] for r in runs
+                         if min(ln["x1"], r["x1"]) - max(ln["x0"], r["x0"]) > 1 and r["top"] >= ln["top"] - 3]
+                if below:
+                    assert min(below) >= 1.5, ("sheet" if sheets else "key", n, ln["top"], min(below))

@@ -293,7 +293,7 @@ def _overview(doc: _Doc, exam, versions, views) -> None:
                 cells.append(f"[{math_inline(part.answer_box)}]" if part else "[]")
         ncols = len(head)
         doc.add(f"#block(above: 0.6em, below: 1em, text(size: 9pt, grid(columns: {ncols}, "
-                f"column-gutter: 12pt, row-gutter: 5pt, align: left, "
+                f"column-gutter: 12pt, row-gutter: 3pt, inset: (y: 2.5pt), align: left, "
                 f"grid.header({', '.join(head)}), grid.hline(stroke: 0.6pt), {', '.join(cells)})))")
     doc.add(f"#psyq-end({string(key)})")
 
