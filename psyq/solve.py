@@ -135,6 +135,11 @@ class Solved:
     symbols: dict[str, Any]  # name -> sympy Symbol (with the template's assumptions)
 
 
+class _OutOfTime(BaseException):
+    """The solve budget ran out.  A BaseException, so that sympy's ``except Exception`` handlers
+    cannot swallow it (one did, on Python 3.10, and the solve then ran for ever)."""
+
+
 @contextlib.contextmanager
 def _time_limit(seconds: float, what: str, file: str):
     """Interrupt runaway symbolic work after ``seconds`` of this process's CPU time.
@@ -150,13 +155,16 @@ def _time_limit(seconds: float, what: str, file: str):
         return
 
     def on_expiry(signum, frame):
-        raise TimeoutError
+        raise _OutOfTime
 
     old = signal.signal(signal.SIGPROF, on_expiry)
-    signal.setitimer(signal.ITIMER_PROF, seconds)
+    # Re-armed every 50 ms of CPU after the first expiry: a library that catches and drops the
+    # exception (sympy has broad handlers) is interrupted again, so the limit cannot be lost.
+    signal.setitimer(signal.ITIMER_PROF, seconds, 0.05)
     try:
         yield
-    except TimeoutError:
+    except _OutOfTime:
+        signal.setitimer(signal.ITIMER_PROF, 0)  # before anything else: no second interruption
         raise TemplateError(f"solving {what} took longer than {seconds:g} s", file=file, key="relations",
                             hint="simplify the relations or solve them in fewer steps") from None
     finally:
@@ -238,8 +246,6 @@ def _solve(sp, equations, unknowns, text: str, t: Template, **kw):
     try:
         return sp.solve(equations, unknowns, **kw)
     except TemplateError:
-        raise
-    except TimeoutError:
         raise
     except Exception as exc:  # noqa: BLE001 - sympy raises many kinds (NotImplementedError, …)
         raise TemplateError(f"sympy cannot solve '{text}' for {unknowns}: {type(exc).__name__}",

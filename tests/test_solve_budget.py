@@ -53,3 +53,19 @@ def test_shipped_bank_is_current_and_solves_under_load():
             p.wait()
     assert not stale, (f"the shipped compiled bank is stale for {', '.join(stale)}: "
                        "rebuild it with `psyq compile --bank` and commit psyq/compiled_bank/")
+
+
+def test_an_interruption_a_library_swallows_comes_again():
+    """sympy has broad exception handlers; one swallowed the budget's interruption on Python 3.10
+    and the solve ran for ever.  The interruption is a BaseException and repeats until it lands."""
+    swallowed = 0
+    with pytest.raises(TemplateError, match="took longer than"):
+        with solve._time_limit(0.05, "a test", "test.yaml"):
+            for _ in range(20_000_000):  # far more CPU than the budget; bounded if nothing fires
+                try:
+                    sum(range(50))
+                except BaseException:  # noqa: BLE001 - the handler this test stands for
+                    if swallowed:
+                        raise
+                    swallowed += 1  # the first interruption is dropped, as a careless library would
+    assert swallowed == 1
