@@ -101,7 +101,7 @@ def test_every_bank_template_typesets():
     # sympy writes T90*log(2)/log(-1/(Q - 1)); a teacher writes ln(1/(1 − Q))
     ("delay-autoreceptor-recovery", "t_half", "(T₉₀·ln(2))/ln(1/(1 − Q))"),
     ("mao-time-to-target", "t", "(t½·ln((1 − A₀)/(1 − X)))/ln(2)"),
-    ("mao-recovery", "A", "1 − (1 − A₀)·2^( − t/t½)"),  # the sum before the power, as the relation
+    ("mao-recovery", "A", "1 − (1 − A₀)·2^(−t/t½)"),  # the sum before the power, as the relation
     ("ketamine-amount-remaining", "t_X", "(t_½,D·ln(1/X))/ln(2)"),  # no leading minus
     ("mao-moclobemide-reversible", "occ", "occ_ss/((1 − occ_ss)·2^(t/t_½,D) + occ_ss)"),  # one fraction
 ])
@@ -125,6 +125,6 @@ def test_relations_and_misconceptions_are_typeset_as_written():
     t = bank.load("mao-time-to-target")
     lhs, rhs, _text = t.relations[0]
     box = M.row(M.node_box(lhs, typeset.table(t)), ("op", "="), M.node_box(rhs, typeset.table(t)))
-    assert M.to_text(box) == "X = 1 − (1 − A₀)·2^( − t/t½)"
+    assert M.to_text(box) == "X = 1 − (1 − A₀)·2^(−t/t½)"
     node = E.parse("t_half*log2((1 - A0)/(1 - X))", symbols={"t_half", "A0", "X"})
     assert M.to_latex(M.node_box(node)) == r"{t}_{1/2} \cdot \log_{2}\left(\frac{1 - {A}_{0}}{1 - X}\right)"
