@@ -60,6 +60,14 @@ def ci_env(tmp_path_factory) -> dict[str, str]:
     subprocess.run([base, "-m", "venv", "--system-site-packages", "--without-pip", str(where)], check=True,
                    timeout=300)
     bin_dir = where / ("Scripts" if os.name == "nt" else "bin")
+    if sys.prefix != sys.base_prefix:
+        # The tests run in a virtual environment (as .ci/python-range.sh does): its packages stand
+        # in for the system's, so psyq's dependencies are there as on a runner with them installed.
+        import site
+
+        purelib = subprocess.run([str(bin_dir / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                                 capture_output=True, text=True, check=True).stdout.strip()
+        Path(purelib, "_runner_packages.pth").write_text("\n".join(site.getsitepackages()) + "\n")
     # pip comes from the system site packages; "pip" on PATH must be this environment's
     (bin_dir / "pip").write_text(f"#!/bin/sh\nexec {shlex.quote(str(bin_dir / 'python'))} -m pip \"$@\"\n")
     (bin_dir / "pip").chmod(0o755)

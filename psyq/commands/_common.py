@@ -38,10 +38,19 @@ METAVARS = {
 }
 
 
+def _click():
+    """click, where typer still uses it (typer < 0.2x); None where typer brings its own trimmed copy
+    and describes a parameter by its annotation instead."""
+    try:
+        import click
+    except ImportError:
+        return None
+    return click
+
+
 def metavar(param) -> str:
     """The word shown for a parameter's value: its own metavar, else by name, else by type."""
-    import click
-
+    click = _click()
     own = getattr(param, "metavar", None)
     if own:
         return own.rstrip(".")
@@ -50,19 +59,18 @@ def metavar(param) -> str:
     kind = getattr(param, "type", None)  # click's type (older typer), else typer's annotation
     desc = getattr(param, "type_descriptor", None)
     annotation = getattr(desc, "annotation", None)
-    if isinstance(kind, (click.types.IntParamType, click.IntRange)) or annotation is int:
+    if annotation is int or (click and isinstance(kind, (click.types.IntParamType, click.IntRange))):
         return "N"
-    if isinstance(kind, (click.types.FloatParamType, click.FloatRange)) or annotation is float:
+    if annotation is float or (click and isinstance(kind, (click.types.FloatParamType, click.FloatRange))):
         return "NUMBER"
-    if isinstance(kind, click.Path) or getattr(annotation, "__name__", "") in ("Path", "PosixPath"):
+    if getattr(annotation, "__name__", "") in ("Path", "PosixPath") or (click and isinstance(kind, click.Path)):
         return "PATH"
     return (param.name or "value").upper()
 
 
 def _is_argument(param) -> bool:
-    import click
-
-    return isinstance(param, click.Argument) or getattr(param, "param_type_name", "") == "argument"
+    click = _click()
+    return getattr(param, "param_type_name", "") == "argument" or bool(click and isinstance(param, click.Argument))
 
 
 def _typer_command_class():
