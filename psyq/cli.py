@@ -11,7 +11,7 @@ import typer
 
 from psyq import __version__
 from psyq.commands import core
-from psyq.commands._common import PsyqCommand
+from psyq.commands._common import PsyqCommand, PsyqGroup
 
 app = typer.Typer(
     name="psyq",
@@ -21,6 +21,7 @@ app = typer.Typer(
         "Example:  psyq show occupancy-from-ki --seed 1 --key"
     ),
     no_args_is_help=True,
+    cls=PsyqGroup,  # option values converted without pydantic where exact (commands/_coerce.py)
     # Plain click-style help: rendering help through rich costs more start-up than the rest of
     # psyq --help together (docs/performance.md); output commands still use rich.
     rich_markup_mode=None,
