@@ -235,9 +235,11 @@ def _like_array(node, env: Mapping[str, Any]):
                 raise Unsupported("a tie of signed zeros")
             return best
         raise Unsupported(f"numpy's {node.func}")
-    if isinstance(node, E.Compare):
-        a = _number(_like_array(node.left, env))
-        b = _number(_like_array(node.right, env))
+    if isinstance(node, E.Compare):  # (numpy compares a boolean as 0 or 1, as Python does)
+        a = _like_array(node.left, env)
+        b = _like_array(node.right, env)
+        a = float(a) if type(a) is bool else _number(a)
+        b = float(b) if type(b) is bool else _number(b)
         return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "==": a == b, "!=": a != b}[node.op]
     if isinstance(node, E.BoolOp):
         vals = [bool(_like_array(v, env)) for v in node.values]  # every value, as numpy does
