@@ -16,13 +16,14 @@ of it has a scalar twin that gives the very same floats and texts:
   which computes with numpy's ufuncs: here :func:`_like_array` repeats them for one row where
   that is exact (``+ − × /`` with numpy's division by zero, comparisons, ``and``/``or``, ``abs``,
   ``sqrt``, ``min``/``max`` without ties of signed zeros or nan).  numpy's ``power``, ``exp``
-  and logarithms may differ from the C library in the last bit (SIMD code), so a template whose
-  constraints use them is not vouched for here.
+  and logarithms may differ from the C library in the last bits (SIMD code): a constraint that
+  uses them is decided here only when no such difference could change its truth.
 
-Whatever this module cannot vouch for bit for bit (those templates, a seed that needs a redraw
-beyond what it handles, pinned givens that break teaching constraints, any error while drawing
-or solving) raises :class:`Unsupported`, and :func:`psyq.instance.generate` takes the batch path,
-which decides (and raises the same errors as always).  tests/test_single.py compares the two for
+Whatever this module cannot vouch for bit for bit (a derived given computed with ``^``/exp/log,
+a constraint too close to call, pinned givens that break teaching constraints, no draw meeting
+the constraints, any error while drawing or solving) raises :class:`Unsupported`, and
+:func:`psyq.instance.generate` takes the batch path, which decides (and raises the same errors
+as always).  tests/test_single.py compares the two for
 every template of the bank over many seeds.
 """
 
@@ -195,59 +196,122 @@ def _evaluate_steps(compiled, values: dict[str, float]) -> dict[str, float]:
 
 
 def _like_array(node, env: Mapping[str, Any]):
-    """``E.evaluate_array(node, env)`` for one row of floats, where it is exactly the same (see
-    the module docstring); :class:`Unsupported` elsewhere."""
+    """``E.evaluate_array(node, env)`` for one row of floats, or :class:`Unsupported`.
+
+    Exact where numpy computes what Python computes (see the module docstring).  numpy's ``^``,
+    ``exp`` and logarithms may differ from the C library's in the last bits, so their values carry
+    an error bound (_LIBM_REL of the value, far above the ulp or two by which either differs from
+    the true value), propagated through the arithmetic that follows; a comparison is decided only
+    when its sides are further apart than their bounds (then numpy decides it the same way), and a
+    value that still carries a bound at the end is not vouched for."""
+    value, err = _ev(node, env)
+    if err:
+        raise Unsupported("a value computed with numpy's power/exp/log")
+    return value
+
+
+_LIBM_REL = 2.0 ** -40  # |numpy − libm| / |value| for pow, exp, ln, log10, log2 (each within ~1 ulp)
+_ROUND = 2.0 ** -51  # slack for one more rounding of a result whose inputs differ
+
+
+def _ev(node, env: Mapping[str, Any]) -> tuple[Any, float]:
+    """(value, bound on |numpy's value − this value|) of ``node``; bound 0 means equal bits."""
     if isinstance(node, E.Num):
-        return node.value
+        return node.value, 0.0
     if isinstance(node, E.Sym):
-        return env[node.name]
+        return env[node.name], 0.0
     if isinstance(node, E.Neg):
-        return -_number(_like_array(node.operand, env))
+        a, ea = _ev(node.operand, env)
+        return -_number(a), ea
     if isinstance(node, E.BinOp):
-        a = _number(_like_array(node.left, env))
-        b = _number(_like_array(node.right, env))
+        a, ea = _ev(node.left, env)
+        b, eb = _ev(node.right, env)
+        a, b = _number(a), _number(b)
         op = node.op
-        if op == "+":
-            return a + b
-        if op == "-":
-            return a - b
-        if op == "*":
-            return a * b
-        if op == "/":
-            if b == 0:  # numpy's (IEEE) division by zero: ±inf, or nan for 0/0 and nan/0
-                if a == 0 or math.isnan(a):
-                    return math.nan
-                return math.copysign(math.inf, a) * math.copysign(1.0, b)
-            return a / b
-        raise Unsupported("numpy's power")
+        if op == "^":
+            if ea or eb or not (a > 0 and math.isfinite(a) and math.isfinite(b)):
+                raise Unsupported("numpy's power here")
+            return _libm(math.pow, a, b)
+        if op == "/" and b == 0:
+            if ea or eb:
+                raise Unsupported("division by an uncertain zero")
+            # numpy's (IEEE) division by zero: ±inf, or nan for 0/0 and nan/0
+            return (math.nan if a == 0 or math.isnan(a) else math.copysign(math.inf, a) * math.copysign(1.0, b)), 0.0
+        r = a + b if op == "+" else a - b if op == "-" else a * b if op == "*" else a / b
+        if not (ea or eb):
+            return r, 0.0
+        if op in "+-":
+            err = ea + eb
+        elif op == "*":
+            err = abs(a) * eb + abs(b) * ea + ea * eb
+        else:
+            if abs(b) <= eb:
+                raise Unsupported("division by an uncertain value")
+            err = (ea + abs(r) * eb) / (abs(b) - eb)
+        err += (abs(r) + err) * _ROUND
+        if not (math.isfinite(r) and math.isfinite(err)):
+            raise Unsupported("an uncertain value out of range")
+        return r, err
     if isinstance(node, E.Call):
-        args = [_number(_like_array(a, env)) for a in node.args]
-        if node.func == "abs" and len(args) == 1:
-            return abs(args[0])
-        if node.func == "sqrt" and len(args) == 1:  # correctly rounded in both
+        vals = [_ev(a, env) for a in node.args]
+        args = [_number(v) for v, _ in vals]
+        errs = [e for _, e in vals]
+        func = node.func
+        if func == "abs" and len(args) == 1:
+            return abs(args[0]), errs[0]
+        if func in ("ln", "log10", "log2", "exp") and len(args) == 1:
             x = args[0]
-            return math.nan if x < 0 or math.isnan(x) else math.sqrt(x)
-        if node.func in ("min", "max") and args:
+            if errs[0] or not math.isfinite(x) or (func != "exp" and x <= 0) or (func == "exp" and abs(x) > 700):
+                raise Unsupported(f"numpy's {func} here")
+            return _libm({"ln": math.log, "log10": math.log10, "log2": math.log2, "exp": math.exp}[func], x)
+        if any(errs):
+            if func in ("min", "max") and args and all(map(math.isfinite, args)):
+                return (min(args) if func == "min" else max(args)), max(errs)
+            raise Unsupported(f"{func} of an uncertain value")
+        if func == "sqrt" and len(args) == 1:  # correctly rounded in both
+            x = args[0]
+            return (math.nan if x < 0 or math.isnan(x) else math.sqrt(x)), 0.0
+        if func in ("min", "max") and args:
             if any(math.isnan(x) for x in args):
-                return math.nan
-            best = min(args) if node.func == "min" else max(args)
+                return math.nan, 0.0
+            best = min(args) if func == "min" else max(args)
             if any(x == best and math.copysign(1.0, x) != math.copysign(1.0, best) for x in args):
                 raise Unsupported("a tie of signed zeros")
-            return best
-        raise Unsupported(f"numpy's {node.func}")
+            return best, 0.0
+        raise Unsupported(f"numpy's {func}")
     if isinstance(node, E.Compare):  # (numpy compares a boolean as 0 or 1, as Python does)
-        a = _like_array(node.left, env)
-        b = _like_array(node.right, env)
+        a, ea = _ev(node.left, env)
+        b, eb = _ev(node.right, env)
         a = float(a) if type(a) is bool else _number(a)
         b = float(b) if type(b) is bool else _number(b)
-        return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "==": a == b, "!=": a != b}[node.op]
+        if ea or eb:
+            slack = ea + eb + (abs(a) + abs(b)) * _ROUND
+            if not (math.isfinite(a) and math.isfinite(b) and abs(a - b) > slack):
+                raise Unsupported("a comparison too close to call")
+        return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "==": a == b, "!=": a != b}[node.op], 0.0
     if isinstance(node, E.BoolOp):
-        vals = [bool(_like_array(v, env)) for v in node.values]  # every value, as numpy does
+        vals = []
+        for v in node.values:  # every value, as numpy does
+            x, e = _ev(v, env)
+            if e and not abs(x) > e:
+                raise Unsupported("a truth value too close to call")
+            vals.append(bool(x))
         if node.op == "and":
-            return all(vals)
+            return all(vals), 0.0
         if node.op == "or":
-            return any(vals)
+            return any(vals), 0.0
     raise Unsupported(f"node {node!r}")
+
+
+def _libm(f, *args) -> tuple[float, float]:
+    """The C library's value and its bound against numpy's (a zero, inf or nan is not vouched for)."""
+    try:
+        r = f(*args)
+    except (ValueError, OverflowError):
+        raise Unsupported("out of range") from None
+    if r == 0 or not math.isfinite(r):
+        raise Unsupported("an exact zero or no finite value")
+    return r, abs(r) * _LIBM_REL
 
 
 def _number(x) -> float:

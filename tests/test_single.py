@@ -27,45 +27,37 @@ def _same(one, row) -> None:
     assert repr(one) == repr(row)
 
 
-def _uses_libm_in_array_code(t) -> bool:
-    """Whether a derived parameter, constraint or unattainable_if of ``t`` uses ^, exp or a log:
-    numpy's versions of those may differ from the C library's in the last bit, so psyq.single
-    leaves such templates to the batch path."""
-    def has(node) -> bool:
-        if isinstance(node, E.BinOp):
-            return node.op == "^" or has(node.left) or has(node.right)
-        if isinstance(node, E.Call):
-            return node.func not in ("abs", "min", "max", "sqrt") or any(map(has, node.args))
-        if isinstance(node, E.Neg):
-            return has(node.operand)
-        if isinstance(node, E.Compare):
-            return has(node.left) or has(node.right)
-        if isinstance(node, E.BoolOp):
-            return any(map(has, node.values))
-        return False
-    nodes = [p.expr for p in t.params.values() if p.kind == "expr"] + [n for n, _ in t.constraints] + \
-        [p.unattainable_if for p in t.parts if p.unattainable_if is not None]
-    return any(map(has, nodes))
-
-
 @pytest.mark.parametrize("tid", [e.id for e in bank.entries()])
 def test_one_seed_equals_the_batch_row_for_every_template(tid):
     t = bank.load(tid)
     batch = generate_many(t, SEEDS)
-    scalar_ok = not _uses_libm_in_array_code(t)
+    left_to_numpy = []
     for seed, row in zip(SEEDS, batch):
         _same(generate(t, seed), row)
-        if scalar_ok:  # the pure-Python path itself made it (not a fall-back to the batch)
-            _same(single.generate_one(t, seed), row)
-        else:
-            with pytest.raises(single.Unsupported):
-                single.generate_one(t, seed)
+        try:
+            one = single.generate_one(t, seed)
+        except single.Unsupported:
+            left_to_numpy.append(seed)
+            continue
+        _same(one, row)  # the pure-Python path itself (not a fall-back to the batch)
+    assert len(left_to_numpy) <= 1, left_to_numpy  # the pure-Python path is the rule
 
 
-def test_most_of_the_bank_takes_the_pure_python_path():
-    ids = [e.id for e in bank.entries()]
-    scalar = [tid for tid in ids if not _uses_libm_in_array_code(bank.load(tid))]
-    assert "occupancy-from-ki" in scalar and len(scalar) >= len(ids) - 10
+def test_constraints_with_power_and_logs_take_the_pure_python_path():
+    """mao-recovery's constraint A0·2^(−t/t_half) > 0.02 and mao-time-to-target's log2: decided
+    in pure Python whenever numpy's last bits cannot change the verdict."""
+    for tid in ("mao-recovery", "mao-time-to-target", "occupancy-hill"):
+        t = bank.load(tid)
+        seeds = range(200, 400)
+        made = 0
+        for seed, row in zip(seeds, generate_many(t, seeds)):
+            try:
+                one = single.generate_one(t, seed)
+            except single.Unsupported:
+                continue
+            _same(one, row)
+            made += 1
+        assert made >= 195, (tid, made)
 
 
 def test_pinned_givens_alone_equal_the_batch():
@@ -153,7 +145,10 @@ def test_odd_rows_alone_equal_the_batch():
 
 @pytest.mark.parametrize("text", ["1/0", "-1/0", "0/0", "C/(t - t)", "-(C - C)/(t - t)", "min(C, 0/0)",
                                   "max(-0.0, 0.0) + 1", "abs(-C)", "sqrt(0 - C)", "C > 1 and t < 2",
-                                  "C > 1 or t < 2", "(C > 1) < 2", "C*1e300*1e300"])
+                                  "C > 1 or t < 2", "(C > 1) < 2", "C*1e300*1e300",
+                                  "C*2^(-t/C) > 0.02", "abs(t - C*log2(1/(1 - 0.5))) > 0.02*t",
+                                  "0.08*2^(-28/14) > 0.02", "exp(C) > 12 and ln(t) < 1.1", "C*2^(-t/C)",
+                                  "min(2^C, 3) > 2"])
 def test_array_semantics_for_one_row(text):
     node = E.parse(text, symbols={"C", "t"}, allow_compare=True)
     env = {"C": 2.5, "t": 3.0}
@@ -162,11 +157,13 @@ def test_array_semantics_for_one_row(text):
     with np.errstate(all="ignore"):
         want = np.asarray(E.evaluate_array(node, {k: np.array([v]) for k, v in env.items()}), dtype=np.float64)
     want = float(np.broadcast_to(want, (1,))[0])
-    try:
-        got = float(single._like_array(node, env))
-    except single.Unsupported:
-        assert "max(-0.0" in text  # a tie of signed zeros is left to numpy
+    # Left to numpy: a tie of signed zeros, an exact tie after a power (0.08·2⁻² is 0.02 in binary
+    # too, and numpy's power might be a bit off), a value computed with a power.
+    if text in ("max(-0.0, 0.0) + 1", "0.08*2^(-28/14) > 0.02", "C*2^(-t/C)"):
+        with pytest.raises(single.Unsupported):
+            single._like_array(node, env)
         return
+    got = float(single._like_array(node, env))
     assert (math.isnan(got) and math.isnan(want)) or (got == want and math.copysign(1, got) == math.copysign(1, want))
 
 
