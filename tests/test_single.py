@@ -181,6 +181,7 @@ ONE_INSTANCE = {
     "answer": (["answer", "occupancy-from-ki", "--seed", "1", "89.4 %"], "", 0, "Correct"),
     "answer --json": (["answer", "cheng-prusoff", "--seed", "3", "--json", "5 nM"], "", None, '"status"'),
     "show": (["show", "occupancy-from-ki", "--seed", "1", "--key", "--given", "Ki=0.3"], "", 0, "Sources"),
+    "show mao-recovery": (["show", "mao-recovery", "--seed", "2", "--key"], "", 0, "Sources"),
     "practice": (["practice", "--template", "occupancy-from-ki", "--seed", "1", "--count", "1",
                   "--no-plots"], "89.4 %\n", 0, "Correct"),
 }
