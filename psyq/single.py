@@ -49,10 +49,10 @@ def generate_one(template, seed: int, pinned: Mapping[str, Any] | None = None):
     if not (type(seed) is int and 0 <= seed < 2**63):
         seed = I._check_seed(seed)
     pinned_checked = I._check_pinned(template, pinned or {})
-    try:
-        from psyq.solve import compile_template
+    from psyq.solve import compile_template
 
-        compiled = compile_template(template)
+    compiled = compile_template(template)  # (the batch path's next step too: its errors are the same)
+    try:
         values, categorical, unatt = _solve(template, compiled, seed, pinned_checked)
         return _render(I._renderer(template, compiled), seed, values, categorical, unatt, pinned_checked)
     except Unsupported:
@@ -127,7 +127,7 @@ def _draw(t, seed: int, attempt: int, pinned: Mapping[str, Any]):
             elif p.range == "loguniform":
                 raw = draws.scale_loguniform(draws.uniform01(t.id, name, seed, attempt), low, high)
         else:  # expr
-            raw = _as_float(_like_array(p.expr, dict(numeric)))
+            raw = float(_like_array(p.expr, dict(numeric)))  # np.asarray(…, dtype=float64)
         numeric[name] = _round_one(t, p, raw)
     return numeric, categorical
 
@@ -159,11 +159,6 @@ def _table_value(t, p, row) -> tuple[float, float, float]:
     if p.range is not None and dv.low is None:
         raise Unsupported("table value without a range")
     return value * factor, low * factor, high * factor
-
-
-def _as_float(x) -> float:
-    """np.asarray(x, dtype=float64) for one value."""
-    return float(x)
 
 
 def _evaluate_steps(compiled, values: dict[str, float]) -> dict[str, float]:
