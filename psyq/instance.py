@@ -474,7 +474,15 @@ def _teaching_fallback(template: Template, seeds, todo, pinned, result_num, resu
 # Building instances
 
 def generate(template: Template, seed: int, pinned: Mapping[str, Any] | None = None) -> Instance:
-    return generate_many(template, [seed], pinned)[0]
+    """One instance: exactly ``generate_many(template, [seed], pinned)[0]``.  Computed in pure
+    Python (psyq.single) so that a command making one instance never imports numpy; what that
+    path cannot vouch for bit for bit goes the batch way."""
+    from psyq import single
+
+    try:
+        return single.generate_one(template, seed, pinned)
+    except single.Unsupported:
+        return generate_many(template, [seed], pinned)[0]
 
 
 def generate_many(template: Template, seeds: Iterable[int], pinned: Mapping[str, Any] | None = None,

@@ -11,8 +11,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from psyq.errors import TemplateError
 
 MAX_BYTES = 1_000_000  # a template or answer file is a few kilobytes; refuse anything absurd
@@ -47,6 +45,8 @@ class Sequence(list):
 
 
 def _make_loader(file: str, *, text_scalars: bool = False, duplicates: str = "error"):
+    import yaml  # here, not at the top: a command that reads only cached templates never parses YAML
+
     class _Loader(yaml.SafeLoader):
         pass
 
@@ -163,6 +163,8 @@ def loads(text: str | bytes, file: str = "<text>", *, text_scalars: bool = False
             raise TemplateError(f"file is not UTF-8 text (byte {exc.start})", file=file) from None
     if len(text) > MAX_BYTES:
         raise TemplateError(f"file is too large ({len(text)} characters; at most {MAX_BYTES})", file=file)
+    import yaml
+
     try:
         loader = _make_loader(file, text_scalars=text_scalars, duplicates=duplicates)
         return yaml.load(text, Loader=loader)  # noqa: S506 - SafeLoader subclass

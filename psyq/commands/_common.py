@@ -80,7 +80,14 @@ def _typer_command_class():
 
 
 class PsyqCommand(_typer_command_class()):  # type: ignore[misc]
-    """A typer command whose help names values with words (see METAVARS)."""
+    """A typer command whose help names values with words (see METAVARS), and whose option values
+    are converted without importing pydantic where that gives the same value (_coerce)."""
+
+    def parse_args(self, ctx, args):
+        from psyq.commands._coerce import prime
+
+        prime(self.get_params(ctx))
+        return super().parse_args(ctx, args)
 
     def collect_usage_pieces(self, ctx):
         pieces = [self.options_metavar] if self.options_metavar else []
@@ -111,6 +118,23 @@ class PsyqCommand(_typer_command_class()):  # type: ignore[misc]
             if rows:
                 with formatter.section(title):
                     formatter.write_dl(rows)
+
+
+def _typer_group_class():
+    from typer.core import TyperGroup
+
+    return TyperGroup
+
+
+class PsyqGroup(_typer_group_class()):  # type: ignore[misc]
+    """A typer group (psyq itself, psyq homework) whose own options (--version) are converted
+    without importing pydantic where that gives the same value (_coerce)."""
+
+    def parse_args(self, ctx, args):
+        from psyq.commands._coerce import prime
+
+        prime(self.get_params(ctx))
+        return super().parse_args(ctx, args)
 
 
 def command_options() -> dict:

@@ -13,7 +13,7 @@ from typing import List, Optional
 
 import typer
 
-from psyq.commands._common import PsyqCommand, console, dump_json, handle_errors, templates_option
+from psyq.commands._common import PsyqCommand, PsyqGroup, console, dump_json, handle_errors, templates_option
 from psyq.errors import ExitCode, InputError
 
 MAX_IGNORED_SHOWN = 20
@@ -24,6 +24,7 @@ homework = typer.Typer(
     help=("Per-student homework: problem sheets with blank answers.yaml files, and instructor keys.\n\n"
           "Example:  psyq homework sheet hw3.yaml --roster roster.csv --out sheets/"),
     no_args_is_help=True,
+    cls=PsyqGroup,
     rich_markup_mode=None,  # plain help, like the main app (start-up cost)
     context_settings={"help_option_names": ["-h", "--help"]},
 )
