@@ -490,6 +490,61 @@ def generate_many(template: Template, seeds: Iterable[int], pinned: Mapping[str,
         seeds, values, categorical, unatt, pinned_checked, with_solution)
 
 
+def generate_distinct(template: Template, seeds: Iterable[int], pinned: Mapping[str, Any] | None = None
+                      ) -> tuple[list[Instance], list[int]]:
+    """:func:`generate_many` for output that is written, not kept: ``(instances, which)``, one
+    instance per distinct draw, seed ``seeds[k]`` drawing what ``instances[which[k]]`` holds.
+
+    Everything of an instance but its seed and id is a function of its draw (the values, the
+    categorical choices and which parts are unattainable), and a batch draws the same thing again
+    and again (givens are rounded for display: occupancy-from-ki's 20,000 seeds draw ~1,700
+    distinct problems), so each distinct draw is rendered once.  ``instances[j]`` carries the seed
+    of the first seed that drew it; the caller supplies each seed's own seed and id."""
+    import numpy as np
+
+    seeds = list(seeds)
+    if not (seeds and set(map(type, seeds)) == {int} and min(seeds) >= 0 and max(seeds) < 2**63):
+        seeds = [_check_seed(s) for s in seeds]
+    pinned_checked = _check_pinned(template, pinned or {})
+    values, categorical, unatt = solve_values(template, seeds, pinned_checked)
+    from psyq.solve import compile_template
+
+    render = _renderer(template, compile_template(template)).render
+    n = len(seeds)
+    first, which = _distinct_rows(values, categorical, unatt, n)
+    if first is None or len(first) * 4 > n * 3:  # mostly distinct: rendering every row is as cheap
+        return render(seeds, values, categorical, unatt, pinned_checked, True), list(range(n))
+    take = first.tolist()
+    return (render([seeds[j] for j in take], {k: np.asarray(v)[first] for k, v in values.items()},
+                   {k: [col[j] for j in take] for k, col in categorical.items()},
+                   {k: np.asarray(v)[first] for k, v in unatt.items()}, pinned_checked, True),
+            which)
+
+
+def _distinct_rows(values: Mapping[str, Any], categorical: Mapping[str, list], unatt: Mapping[str, Any], n: int):
+    """(first row of each distinct draw, index of each row's draw), or (None, None) when a choice is
+    unhashable.  Values are compared as bits (-0.0 and 0.0 may print differently); choices by type
+    and value (1, 1.0 and True are equal keys but dump differently)."""
+    import numpy as np
+
+    if n < 64:
+        return None, None
+    keys = [np.ascontiguousarray(v, dtype=np.float64).view(np.uint64) for v in values.values()]
+    for col in categorical.values():
+        index: dict = {}
+        try:
+            keys.append(np.fromiter((index.setdefault((type(v), v), len(index)) for v in col), np.uint64, n))
+        except TypeError:
+            return None, None
+    keys += [np.asarray(v, dtype=np.uint64) for v in unatt.values()]
+    if not keys:
+        return None, None
+    rows = np.ascontiguousarray(np.stack(keys, axis=1))
+    rows = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).reshape(n)
+    _u, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
+    return first, inverse.reshape(-1).tolist()
+
+
 def _check_seed(seed: Any) -> int:
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
         raise InputError(f"seed must be a whole number from 0 to 2^63−1, not {seed!r}")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 from json.encoder import encode_basestring  # json's own string encoder (ensure_ascii=False)
+from itertools import chain, islice, repeat
 from typing import Any, Callable, Iterable, Iterator
 
 _INF = math.inf
@@ -59,25 +60,35 @@ class _Memo(dict):
         return value
 
 
-def dumps_many(instances: Iterable) -> Iterator[str]:
-    """``json.dumps(i.to_json(), ensure_ascii=False)`` for each instance, byte for byte (a generator:
-    nothing is kept from one instance to the next but the encodings shared by many)."""
-    text = _Memo(encode_basestring)
-    givens: dict[int, tuple[Any, str]] = {}  # id(Given) -> (the object, its encoding)
-    specs: dict[int, tuple[Any, str, str]] = {}  # id(Part) -> (spec, hints+points piece, rule piece)
-    tolerances = _Memo(lambda k: _dump({"rtol": k[1], **({"atol": k[3]} if k[3] else {})}))
-    headers: dict[int, tuple[Any, str, str]] = {}
-    for inst in instances:
+def _head(t) -> str:
+    """The line up to the seed: ``{"template": "…", "seed": ``."""
+    return f'{{"template": {_dump(t.id)}, "seed": '
+
+
+class _Bodies:
+    """Each instance's JSON text after its id, with what many instances share encoded once."""
+
+    def __init__(self):
+        self.text = _Memo(encode_basestring)
+        self.givens: dict[int, tuple[Any, str]] = {}  # id(Given) -> (the object, its encoding)
+        self.specs: dict[int, tuple[Any, str, str]] = {}  # id(Part) -> (spec, hints+points piece, rule piece)
+        self.tolerances = _Memo(lambda k: _dump({"rtol": k[1], **({"atol": k[3]} if k[3] else {})}))
+        self.templates: dict[int, tuple[Any, str, str]] = {}
+        self.choices = _Memo(lambda items: _dump({k: v for k, _t, v in items}), limit=256)
+
+    def __call__(self, inst) -> str:
+        """``json.dumps(inst.to_json(), ensure_ascii=False)`` from the character after the id's
+        closing quote to the end."""
         t = inst.template
-        head = headers.get(id(t))
-        if head is None or head[0] is not t:
+        text = self.text
+        tail = self.templates.get(id(t))
+        if tail is None or tail[0] is not t:
             middle = (f', "title": {_dump(t.title)}, "family": {_dump(t.family)}, '
                       f'"difficulty": {_dump(t.difficulty)}, "version": {_dump(t.version)}, "text": ')
-            head = headers[id(t)] = (t, f'{{"template": {_dump(t.id)}, "seed": ', middle,
-                                     f', "sources": {_dump(list(t.sources))}}}')
-        pieces = [head[1], str(inst.seed) if type(inst.seed) is int else _dump(inst.seed),
-                  ', "id": "', inst.id, '"', head[2], encode_basestring(inst.text), ', "givens": {']
+            tail = self.templates[id(t)] = (t, middle, f', "sources": {_dump(list(t.sources))}}}')
+        pieces = [tail[1], encode_basestring(inst.text), ', "givens": {']
         first = True
+        givens = self.givens
         for name, g in inst.givens.items():
             hit = givens.get(id(g))
             if hit is None or hit[0] is not g:
@@ -85,14 +96,79 @@ def dumps_many(instances: Iterable) -> Iterator[str]:
                                           f'"display": {text[g.display]}}}')
             pieces += ("" if first else ", ", text[name], ": ", hit[1])
             first = False
-        pieces += ('}, "choices": ', _dump(dict(inst.choices)) if inst.choices else "{}",
+        pieces += ('}, "choices": ', _choices(self.choices, inst.choices),
                    ', "pinned": ', _dump(sorted(inst.pinned)) if inst.pinned else "[]", ', "parts": [')
         for k, p in enumerate(inst.parts):
             if k:
                 pieces.append(", ")
-            _part(p, pieces, text, specs, tolerances)
-        pieces += ('], "solution": ', "null" if inst.solution is None else text[inst.solution], head[3])
-        yield "".join(pieces)
+            _part(p, pieces, text, self.specs, self.tolerances)
+        pieces += ('], "solution": ', "null" if inst.solution is None else text[inst.solution], tail[2])
+        return "".join(pieces)
+
+
+def _choices(memo: _Memo, choices: dict) -> str:
+    if not choices:
+        return "{}"
+    if any(type(v) is float for v in choices.values()):  # (-0.0 == 0.0, nan: not memo keys)
+        return _dump(dict(choices))
+    try:  # (type, value): 1, 1.0 and True are equal keys but dump differently
+        return memo[tuple((k, type(v), v) for k, v in choices.items())]
+    except TypeError:  # an unhashable choice
+        return _dump(dict(choices))
+
+
+def dumps_many(instances: Iterable) -> Iterator[str]:
+    """``json.dumps(i.to_json(), ensure_ascii=False)`` for each instance, byte for byte (a generator:
+    nothing is kept from one instance to the next but the encodings shared by many)."""
+    body = _Bodies()
+    heads: dict[int, tuple[Any, str]] = {}
+    for inst in instances:
+        t = inst.template
+        head = heads.get(id(t))
+        if head is None or head[0] is not t:
+            head = heads[id(t)] = (t, _head(t))
+        yield "".join((head[1], str(inst.seed) if type(inst.seed) is int else _dump(inst.seed),
+                       ', "id": "', inst.id, '"', body(inst)))
+
+
+def json_chunks(template, seeds: Iterable[int], pinned=None, *, sep: bytes = b"\n", rows: int = 2000,
+                errors: str = "strict") -> Iterator[bytes]:
+    """``sep.join(dumps_many(generate_many(template, seeds, pinned)))`` encoded as UTF-8 (with
+    ``errors``), byte for byte, in pieces of at most ``rows`` instances (the caller puts ``sep``
+    between pieces).
+
+    Each distinct draw is rendered and encoded once (:func:`psyq.instance.generate_distinct`); a
+    seed adds its seed and id, and a piece is one ``bytes.join`` of ready-made bytes."""
+    import hashlib
+    from operator import methodcaller
+
+    from psyq.instance import _id_prefix, generate_distinct
+
+    seeds = list(seeds)
+    instances, which = generate_distinct(template, seeds, pinned)
+    if not instances:
+        return
+    body = _Bodies()
+    bodies = [('"' + body(inst)).encode("utf-8", errors) for inst in instances]
+    del instances[1:]  # (the bodies are all that is needed of them)
+    inst = instances[0]
+    chash = template.content_hash
+    prefix = _id_prefix(chash, tuple(sorted(inst.pinned.items())))
+    # Instance.id's key and the line up to the id's closing quote, as format strings.
+    key = _braces(prefix) + "{}" + _braces(f', "t": "{chash}"}}')
+    line = _braces(_head(template)) + '{}, "id": "{:.16}'
+    encode, digest = methodcaller("encode", "utf-8", errors), methodcaller("hexdigest")
+    for start in range(0, len(seeds), rows):
+        texts = list(map(str, seeds[start:start + rows]))
+        ids = map(digest, map(hashlib.sha256, map(str.encode, map(key.format, texts))))
+        pieces = chain.from_iterable(zip(repeat(sep), map(encode, map(line.format, texts, ids)),
+                                         map(bodies.__getitem__, which[start:start + rows])))
+        yield b"".join(islice(pieces, 1, None))
+
+
+def _braces(text: str) -> str:
+    """``text`` as a literal in a str.format string."""
+    return text.replace("{", "{{").replace("}", "}}")
 
 
 def _part(p, pieces: list, text: _Memo, specs: dict, tolerances: _Memo) -> None:
@@ -122,4 +198,7 @@ def _part(p, pieces: list, text: _Memo, specs: dict, tolerances: _Memo) -> None:
                    text[s.relation], ', "solved": ', text[s.solved], ', "substituted": ', encode_basestring(s.substituted),
                    ', "result": ', text[s.result], ', "latex": ', text[s.latex], ', "rearranged": ',
                    "true" if s.rearranged else "false", "}")
-    pieces += ("]", cached[2], ', "unattainable": true}' if value is None else "}")
+    pieces.append("]")
+    if p.solution_text is not None:
+        pieces += (', "text": ', encode_basestring(p.solution_text))
+    pieces += (cached[2], ', "unattainable": true}' if value is None else "}")
