@@ -509,9 +509,11 @@ def generate_distinct(template: Template, seeds: Iterable[int], pinned: Mapping[
     values, categorical, unatt = solve_values(template, seeds, pinned_checked)
     from psyq.solve import compile_template
 
-    render = _renderer(template, compile_template(template)).render
+    renderer = _renderer(template, compile_template(template))
+    render = renderer.render
     n = len(seeds)
-    first, which = _distinct_rows(values, categorical, unatt, n)
+    unseen = renderer.unseen  # (hidden draws that only feed others: occupancy-from-ki's ratio)
+    first, which = _distinct_rows({k: v for k, v in values.items() if k not in unseen}, categorical, unatt, n)
     if first is None or len(first) * 4 > n * 3:  # mostly distinct: rendering every row is as cheap
         return render(seeds, values, categorical, unatt, pinned_checked, True), list(range(n))
     take = first.tolist()
@@ -803,6 +805,27 @@ class _Renderer:
             out[name] = [s if ok else shown for s, ok, shown in zip(texts, finite, out[name])]
         cols.math = out
         return out
+
+    @functools.cached_property
+    def unseen(self) -> frozenset[str]:
+        """Hidden parameters that no text, display, misconception or worked step of an instance
+        reads (they only feed the draws of others), so instances that differ only in them are
+        the same but for seed and id."""
+        t = self.t
+        seen = {name for name, _u, _m in self._given_specs}
+        texts = [t.text, t.solution or ""] + [text or "" for p in t.parts for text in (p.prompt, p.solution)]
+        for text in texts:
+            seen.update(m.group(1) for m in PLACEHOLDER.finditer(text))
+        for p in t.parts:
+            seen.add(p.ask)
+            for m in p.misconceptions:
+                seen |= E.free_symbols(m.expr)
+            for step in self._parts[p.id][2]:
+                seen.add(step.unknown)
+                seen.update(re.findall(r"\{([A-Za-z][A-Za-z0-9_]*)\}", self.step_text[step.unknown][1]))
+        if t.molar_mass:
+            seen.add(t.molar_mass)
+        return frozenset(n for n, p in t.params.items() if p.hidden and n not in seen)
 
     @functools.cached_property
     def _fraction_symbols(self) -> tuple[str, ...]:

@@ -131,7 +131,7 @@ def dumps_many(instances: Iterable) -> Iterator[str]:
                        ', "id": "', inst.id, '"', body(inst)))
 
 
-def json_chunks(template, seeds: Iterable[int], pinned=None, *, sep: bytes = b"\n", rows: int = 2000,
+def json_chunks(template, seeds: Iterable[int], pinned=None, *, sep: bytes = b"\n", rows: int = 256,
                 errors: str = "strict") -> Iterator[bytes]:
     """``sep.join(dumps_many(generate_many(template, seeds, pinned)))`` encoded as UTF-8 (with
     ``errors``), byte for byte, in pieces of at most ``rows`` instances (the caller puts ``sep``

@@ -1,0 +1,81 @@
+"""psyq generate's writer (issue 12, point 6): JSON lines made a batch at a time, each distinct draw
+rendered once, written as UTF-8 in chunks, must be byte for byte the per-instance
+``json.dumps(instance.to_json(), ensure_ascii=False)`` of every seed."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from psyq import bank
+from psyq.instance import generate_distinct, generate_many
+from psyq.instance_json import dumps_many, json_chunks
+from psyq.template import loads_template
+
+SEEDS = [*range(300), 2**63 - 1, 123456789]
+
+
+def _expected(instances, sep: str = "\n") -> bytes:
+    return sep.join(json.dumps(i.to_json(), ensure_ascii=False) for i in instances).encode()
+
+
+@pytest.mark.parametrize("tid", [e.id for e in bank.entries()])
+def test_batch_lines_equal_each_instance_dump_for_every_template(tid):
+    t = bank.load(tid)
+    instances = generate_many(t, SEEDS)
+    chunks = list(json_chunks(t, SEEDS, rows=64))
+    assert len(chunks) == 5 and all(chunks)  # 302 rows in pieces of at most 64
+    assert b"\n".join(chunks) == _expected(instances)
+    assert list(dumps_many(instances)) == [json.dumps(i.to_json(), ensure_ascii=False) for i in instances]
+
+
+def test_each_distinct_draw_is_rendered_once():
+    t = bank.load("occupancy-from-ki")
+    seeds = list(range(4000))
+    instances, which = generate_distinct(t, seeds)
+    # Ki is one number per drug and C is rounded to 2 significant figures: draws repeat (the
+    # hidden ratio that C is drawn from does not count: no text shows it).
+    assert len(instances) < len(seeds) // 2
+    assert len(which) == len(seeds) and max(which) == len(instances) - 1
+    full = generate_many(t, seeds)
+    for k in range(0, len(seeds), 97):
+        a, b = full[k].to_json(), instances[which[k]].to_json()
+        for key in ("seed", "id"):
+            a.pop(key), b.pop(key)
+        assert a == b
+
+
+def test_pinned_and_odd_batches():
+    from test_generate_batch import ODD
+
+    t = bank.load("occupancy-from-ki")
+    pinned = {"C": 3.14159, "drug": "sertraline"}
+    assert b",\n".join(json_chunks(t, range(200), pinned, sep=b",\n")) == _expected(
+        generate_many(t, range(200), pinned), ",\n")
+    odd = loads_template(ODD)  # choices with spaces, unattainable rows, misconceptions without a value
+    assert b"\n".join(json_chunks(odd, range(400), rows=100)) == _expected(generate_many(odd, range(400)))
+
+
+def test_a_part_solution_text_is_written():
+    from test_generate_batch import ODD
+
+    text = ODD.replace("    misconceptions:\n", "    solution: |\n      {who} at {t}: see above.\n    misconceptions:\n", 1)
+    t = loads_template(text)
+    instances = generate_many(t, range(120))
+    assert instances[0].parts[0].solution_text
+    assert b"\n".join(json_chunks(t, range(120))) == _expected(instances)
+
+
+@pytest.mark.parametrize("fmt,sep", [("jsonl", "\n"), ("json", ",\n")])
+def test_the_command_writes_the_same_bytes(fmt, sep):
+    from psyq.cli import app
+
+    t = bank.load("snri-engagement")
+    result = CliRunner().invoke(app, ["generate", "snri-engagement", "--seed", "7", "--count", "300",
+                                      "--format", fmt])
+    assert result.exit_code == 0, result.output
+    body = _expected(generate_many(t, range(7, 307)), sep)
+    want = body + b"\n" if fmt == "jsonl" else b"[\n" + body + b"\n]\n"
+    assert result.stdout_bytes == want
