@@ -149,7 +149,11 @@ def json_chunks(template, seeds: Iterable[int], pinned=None, *, sep: bytes = b"\
     if not instances:
         return
     body = _Bodies()
-    bodies = [('"' + body(inst)).encode("utf-8", errors) for inst in instances]
+    texts = _column_bodies(instances, body)
+    if texts is None:
+        texts = ['"' + body(inst) for inst in instances]
+    bodies = list(map(methodcaller("encode", "utf-8", errors), texts))
+    del texts
     del instances[1:]  # (the bodies are all that is needed of them)
     inst = instances[0]
     chash = template.content_hash
@@ -202,3 +206,201 @@ def _part(p, pieces: list, text: _Memo, specs: dict, tolerances: _Memo) -> None:
     if p.solution_text is not None:
         pieces += (', "text": ', encode_basestring(p.solution_text))
     pieces += (cached[2], ', "unattainable": true}' if value is None else "}")
+
+
+# ------------------------------------------------------------------------------------------------
+# A column at a time: a batch of one template's instances (as psyq.instance renders them) written
+# field by field over all rows, with no Python code run per row.
+
+_P10 = None  # 10.0**0 … 10.0**22: every one exactly a double
+
+
+def canonical_column(values: list) -> list[str]:
+    """``[_canonical(v) for v in values]`` (json's text of :func:`psyq.draws.canonical_float`),
+    with numpy doing the rounding for all values at once.
+
+    ``float(format(x, ".11e"))`` is the decimal M·10^j nearest to x with 12 significant digits,
+    read back.  With a = |x| and k = 11 − floor(log10 a), q = a·10^k carries a relative error of at
+    most 2^-53 (10^k is exact for |k| ≤ 22: one rounding), i.e. less than 1.2e-4 on a q below 10^12,
+    so M = rint(q) is right wherever q lies in [10^11, 10^12) and its fraction is not within
+    10^-3 of one half; M < 2^53 and 10^|j| are exact, so M·10^j (or M/10^-j) is one correctly
+    rounded operation: the very float that ``float()`` reads from the digits.  Every other value
+    (zero, not finite, 10^-11 > a or a ≥ 10^34, near a tie or a power of ten, None) takes the
+    scalar path."""
+    global _P10
+    import numpy as np
+
+    n = len(values)
+    if n < 32:
+        return list(map(_canonical, values))
+    if _P10 is None:
+        _P10 = np.array([float(10 ** i) for i in range(23)])
+    try:
+        x = np.array(values, dtype=np.float64)  # (None → nan: taken by the scalar path below)
+    except (TypeError, ValueError, OverflowError):
+        return list(map(_canonical, values))
+    if x.shape != (n,):
+        return list(map(_canonical, values))
+    a = np.abs(x)
+    with np.errstate(all="ignore"):
+        e = np.floor(np.log10(a))
+        ok = np.isfinite(e) & (e >= -11) & (e <= 33)
+        e = np.where(ok, e, 0).astype(np.int64)
+        k = 11 - e
+        q = np.where(k >= 0, a * _P10[np.clip(k, 0, 22)], a / _P10[np.clip(-k, 0, 22)])
+        ok &= (q >= 1e11) & (q < 1e12) & (np.abs(q - np.floor(q) - 0.5) > 1e-3)
+        m = np.rint(q)
+        y = np.copysign(np.where(k <= 0, m * _P10[np.clip(-k, 0, 22)], m / _P10[np.clip(k, 0, 22)]), x)
+    out = list(map(repr, y.tolist()))
+    for i in np.flatnonzero(~ok).tolist():
+        out[i] = _canonical(values[i])
+    return out
+
+
+def _column_bodies(instances: list, shared: _Bodies) -> list[str] | None:
+    """``shared(inst)`` for each instance of one rendered batch, a field at a time over the rows:
+    every row's pieces are columns (made by C-level maps and :func:`canonical_column`) and
+    template-wide texts, joined once per row.  None when the batch is not one template's regular
+    batch (the same given names, choice keys, pinned names, parts, misconception and step counts
+    and grading settings on every row): then the caller takes the per-instance path."""
+    from operator import attrgetter, itemgetter
+
+    n = len(instances)
+    if n < 32:
+        return None
+    inst0 = instances[0]
+    t = inst0.template
+
+    def same(column) -> bool:
+        return len(set(column)) == 1
+
+    if not (same(map(id, map(attrgetter("template"), instances)))
+            and same(map(tuple, map(attrgetter("givens"), instances)))
+            and same(map(tuple, map(attrgetter("choices"), instances)))
+            and same(map(tuple, map(sorted, map(attrgetter("pinned"), instances))))
+            and same(map(len, map(attrgetter("parts"), instances)))):
+        return None
+    text = shared.text
+    memo = text.__getitem__
+    enc = encode_basestring
+    cols: list = []  # text pieces and columns (lists), in order
+
+    def strings(column, distinct: bool = False) -> list[str]:
+        """JSON strings of a column: the memo where values repeat, else each encoded."""
+        return list(map(enc if distinct else memo, column))
+
+    shared(inst0)  # (fills the template's and the parts' shared pieces)
+    tail = shared.templates[id(t)]
+    cols += ['"', tail[1], strings(map(attrgetter("text"), instances), True), ', "givens": {']
+    givens = list(map(attrgetter("givens"), instances))
+    for k, name in enumerate(inst0.givens):
+        column = list(map(itemgetter(name), givens))
+        ids = list(map(id, column))
+        distinct = dict(zip(ids, column))  # rows that drew the same value share one Given
+        objs = list(distinct.values())
+        pieces = list(map("".join, zip(
+            repeat('{"value": '), canonical_column(list(map(attrgetter("value"), objs))),
+            repeat(', "unit": '), strings(map(attrgetter("unit"), objs)),
+            repeat(', "display": '), strings(map(attrgetter("display"), objs)), repeat("}"))))
+        table = dict(zip(distinct, pieces))
+        cols += [(", " if k else "") + text[name] + ": ", list(map(table.__getitem__, ids))]
+    cols.append('}, "choices": ')
+    if inst0.choices:
+        choices = list(map(attrgetter("choices"), instances))
+        for k, key in enumerate(inst0.choices):
+            column = list(map(itemgetter(key), choices))
+            try:
+                typed = list(zip(map(type, column), column))
+                if float in {ty for ty, _v in typed}:
+                    raise TypeError  # (-0.0 == 0.0 and nan: not keys)
+                table = {tv: _dump(tv[1]) for tv in set(typed)}
+                dumped = list(map(table.__getitem__, typed))
+            except TypeError:
+                dumped = list(map(_dump, column))
+            cols += [("{" if not k else ", ") + enc(key) + ": ", dumped]
+        cols.append("}")
+    else:
+        cols.append("{}")
+    cols += [', "pinned": ', _dump(sorted(inst0.pinned)) if inst0.pinned else "[]", ', "parts": [']
+    parts = list(map(attrgetter("parts"), instances))
+    for k, p0 in enumerate(inst0.parts):
+        if not _part_columns(list(map(itemgetter(k), parts)), p0, cols, shared, strings, k):
+            return None
+    cols += ['], "solution": ']
+    solutions = list(map(attrgetter("solution"), instances))
+    if None in solutions:
+        cols.append([("null" if s is None else text[s]) for s in solutions])
+    else:
+        cols.append(strings(solutions, True))
+    cols.append(tail[2])
+    # Neighbouring texts become one piece, then each row is one join.
+    merged: list = []
+    for c in cols:
+        if isinstance(c, str) and merged and isinstance(merged[-1], str):
+            merged[-1] += c
+        else:
+            merged.append(c)
+    return list(map("".join, zip(*[repeat(c) if isinstance(c, str) else c for c in merged])))
+
+
+def _part_columns(rows: list, p0, cols: list, shared: _Bodies, strings, k: int) -> bool:
+    """Part ``k`` of every row, as :func:`_part` writes it, appended to ``cols``; False when the
+    rows are not alike (another spec, tolerance or number of misconceptions or steps)."""
+    from operator import attrgetter, itemgetter
+
+    spec = p0.spec
+
+    def same(column) -> bool:
+        return len(set(column)) == 1
+
+    if not (same(map(id, map(attrgetter("spec"), rows)))
+            and same(zip(map(type, map(attrgetter("rtol"), rows)), map(attrgetter("rtol"), rows),
+                         map(type, map(attrgetter("atol"), rows)), map(attrgetter("atol"), rows)))
+            and same(map(len, map(attrgetter("misconceptions"), rows)))
+            and same(map(len, map(attrgetter("steps"), rows)))):
+        return False
+    _part(p0, [], shared.text, shared.specs, shared.tolerances)  # (fills the spec's shared pieces)
+    cached = shared.specs[id(spec)]
+    text = shared.text
+    values = list(map(attrgetter("value"), rows))
+    units = strings(map(attrgetter("unit"), rows))
+    cols += [", " if k else "", '{"id": ', strings(map(attrgetter("id"), rows)), ', "ask": ',
+             strings(map(attrgetter("ask"), rows)), ', "prompt": ', strings(map(attrgetter("prompt"), rows), True),
+             ', "answer": {"value": ', canonical_column(values), ', "unit": ', units, ', "display": ',
+             strings(map(attrgetter("display"), rows), True), '}, "accept": ']
+    accept = list(map("".join, zip(repeat('{"low": '), canonical_column(list(map(attrgetter("low"), rows))),
+                                   repeat(', "high": '), canonical_column(list(map(attrgetter("high"), rows))),
+                                   repeat(', "unit": '), units, repeat("}"))))
+    answered = None not in values
+    if not answered:
+        accept = ["null" if v is None else a for v, a in zip(values, accept)]
+    cols += [accept, ', "tolerance": ' + shared.tolerances[(type(p0.rtol), p0.rtol, type(p0.atol), p0.atol)]
+             + cached[1] + ', "misconceptions": [']
+    miscs = list(map(attrgetter("misconceptions"), rows))
+    for j in range(len(p0.misconceptions)):
+        m = list(map(itemgetter(j), miscs))
+        cols += ['{"name": ' if not j else ', {"name": ', strings(map(attrgetter("name"), m)), ', "value": ',
+                 canonical_column(list(map(attrgetter("value"), m))), ', "display": ',
+                 strings(map(attrgetter("display"), m), True), ', "feedback": ',
+                 strings(map(attrgetter("feedback"), m)), "}"]
+    cols.append('], "solution": [')
+    steps = list(map(attrgetter("steps"), rows))
+    for j in range(len(p0.steps)):
+        s = list(map(itemgetter(j), steps))
+        cols += ['{"unknown": ' if not j else ', {"unknown": ', strings(map(attrgetter("unknown"), s)),
+                 ', "relation": ', strings(map(attrgetter("relation"), s)), ', "solved": ',
+                 strings(map(attrgetter("solved"), s)), ', "substituted": ',
+                 strings(map(attrgetter("substituted"), s), True), ', "result": ',
+                 strings(map(attrgetter("result"), s), True), ', "latex": ', strings(map(attrgetter("latex"), s)),
+                 ', "rearranged": ', list(map(_TRUE_FALSE.__getitem__, map(bool, map(attrgetter("rearranged"), s)))),
+                 "}"]
+    cols.append("]")
+    solution_texts = list(map(attrgetter("solution_text"), rows))
+    if any(x is not None for x in solution_texts):
+        cols.append(["" if x is None else ', "text": ' + encode_basestring(x) for x in solution_texts])
+    cols.append(cached[2])
+    cols.append("}" if answered else ["}" if v is not None else ', "unattainable": true}' for v in values])
+    return True
+
+
+_TRUE_FALSE = {True: "true", False: "false"}

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from psyq import bank
 from psyq.instance import generate_distinct, generate_many
+from psyq import instance_json
 from psyq.instance_json import dumps_many, json_chunks
 from psyq.template import loads_template
 
@@ -29,6 +30,32 @@ def test_batch_lines_equal_each_instance_dump_for_every_template(tid):
     assert len(chunks) == 5 and all(chunks)  # 302 rows in pieces of at most 64
     assert b"\n".join(chunks) == _expected(instances)
     assert list(dumps_many(instances)) == [json.dumps(i.to_json(), ensure_ascii=False) for i in instances]
+    # The column-at-a-time writer takes every built-in template (no per-instance fallback).
+    lines = [json.dumps(i.to_json(), ensure_ascii=False) for i in instances]
+    bodies = instance_json._column_bodies(instances, instance_json._Bodies())
+    assert bodies is not None
+    assert [line.partition('"id": ')[2][17:] for line in lines] == bodies  # from the id's closing quote
+
+
+def test_canonical_floats_a_column_at_a_time_equal_each_alone():
+    import math
+
+    import numpy as np
+
+    rng = np.random.default_rng(7)
+    values = (rng.lognormal(0, 8, 20000) * rng.choice([-1, 1], 20000)).tolist()
+    values += (10.0 ** rng.uniform(-14, 36, 20000)).tolist()
+    for i in range(-15, 40):  # powers of ten and their neighbours: where log10 may land either side
+        values += [10.0 ** i, math.nextafter(10.0 ** i, 0), math.nextafter(10.0 ** i, math.inf)]
+    # halfway between two 12-digit decimals (as near as a double gets): ties go the scalar way
+    values += [float(f"{d}5e{e}") for d, e in zip(rng.integers(10**11, 10**12, 5000).tolist(),
+                                                   rng.integers(-20, 20, 5000).tolist())]
+    values += [round(v, 4) for v in rng.uniform(0, 100, 5000).tolist()]
+    values += [0.0, -0.0, math.inf, -math.inf, math.nan, None, 5e-324, 1.7976931348623157e308, 3, True]
+    got = instance_json.canonical_column(values)
+    assert got == [instance_json._canonical(v) for v in values]
+    assert got[-10:] == ["0.0", "-0.0", "Infinity", "-Infinity", "NaN", "null", "5e-324",
+                         "1.79769313486e+308", "3.0", "1.0"]
 
 
 def test_each_distinct_draw_is_rendered_once():
