@@ -137,8 +137,11 @@ def json_chunks(template, seeds: Iterable[int], pinned=None, *, sep: bytes = b"\
     ``errors``), byte for byte, in pieces of at most ``rows`` instances (the caller puts ``sep``
     between pieces).
 
-    Each distinct draw is rendered and encoded once (:func:`psyq.instance.generate_distinct`); a
-    seed adds its seed and id, and a piece is one ``bytes.join`` of ready-made bytes."""
+    Each distinct draw is rendered once (:func:`psyq.instance.generate_distinct`) and its JSON
+    made a column at a time (:func:`_body_columns`).  Where draws repeat, each distinct one's
+    text is encoded once and a piece is one ``bytes.join`` of a seed's own head and that text;
+    else a piece is one ``str.join`` over the rows' pieces (template-wide texts and column
+    entries), encoded once.  256 rows a piece keeps the join in the processor's cache."""
     import hashlib
     from operator import methodcaller
 
@@ -149,19 +152,35 @@ def json_chunks(template, seeds: Iterable[int], pinned=None, *, sep: bytes = b"\
     if not instances:
         return
     body = _Bodies()
-    texts = _column_bodies(instances, body)
-    if texts is None:
-        texts = ['"' + body(inst) for inst in instances]
-    bodies = list(map(methodcaller("encode", "utf-8", errors), texts))
-    del texts
-    del instances[1:]  # (the bodies are all that is needed of them)
+    columns = _body_columns(instances, body)
     inst = instances[0]
     chash = template.content_hash
     prefix = _id_prefix(chash, tuple(sorted(inst.pinned.items())))
     # Instance.id's key and the line up to the id's closing quote, as format strings.
     key = _braces(prefix) + "{}" + _braces(f', "t": "{chash}"}}')
     line = _braces(_head(template)) + '{}, "id": "{:.16}'
-    encode, digest = methodcaller("encode", "utf-8", errors), methodcaller("hexdigest")
+    digest = methodcaller("hexdigest")
+    encode = methodcaller("encode", "utf-8", errors)
+    if columns is not None and len(instances) * 4 > len(seeds):
+        # Mostly distinct draws: a piece of rows is one join of all their pieces, encoded at once.
+        every = len(instances) == len(seeds) and which == list(range(len(seeds)))
+        del instances[:]
+        text_sep = sep.decode("utf-8")
+        for start in range(0, len(seeds), rows):
+            texts = list(map(str, seeds[start:start + rows]))
+            ids = map(digest, map(hashlib.sha256, map(str.encode, map(key.format, texts))))
+            if every:
+                body_pieces = _row_pieces([c if isinstance(c, str) else c[start:start + rows] for c in columns])
+            else:
+                body_pieces = _row_pieces(columns, which[start:start + rows])
+            pieces = chain.from_iterable(zip(repeat(text_sep), map(line.format, texts, ids), *body_pieces))
+            yield "".join(islice(pieces, 1, None)).encode("utf-8", errors)
+        return
+    if columns is not None:
+        bodies = list(map(encode, map("".join, zip(*_row_pieces(columns)))))
+    else:
+        bodies = [('"' + body(i)).encode("utf-8", errors) for i in instances]
+    del columns, instances[:]  # (the bodies are all that is needed of them)
     for start in range(0, len(seeds), rows):
         texts = list(map(str, seeds[start:start + rows]))
         ids = map(digest, map(hashlib.sha256, map(str.encode, map(key.format, texts))))
@@ -227,6 +246,27 @@ def canonical_column(values: list) -> list[str]:
     rounded operation: the very float that ``float()`` reads from the digits.  Every other value
     (zero, not finite, 10^-11 > a or a ≥ 10^34, near a tie or a power of ten, None) takes the
     scalar path."""
+    n = len(values)
+    if n < 32:
+        return list(map(_canonical, values))
+    try:
+        table = dict.fromkeys(values)
+    except TypeError:
+        table = None
+    if table is not None and len(table) * 4 <= n * 3:  # values repeat: each distinct one once
+        keys = list(table)
+        table = dict(zip(keys, _canonical_floats(keys)))
+        out = list(map(table.__getitem__, values))
+        if 0.0 in table:  # (0.0 and -0.0 are one key but print differently)
+            for i, v in enumerate(values):
+                if v == 0:
+                    out[i] = _canonical(v)
+        return out
+    return _canonical_floats(values)
+
+
+def _canonical_floats(values: list) -> list[str]:
+    """:func:`canonical_column` without looking for repeats."""
     global _P10
     import numpy as np
 
@@ -257,10 +297,10 @@ def canonical_column(values: list) -> list[str]:
     return out
 
 
-def _column_bodies(instances: list, shared: _Bodies) -> list[str] | None:
+def _body_columns(instances: list, shared: _Bodies) -> list | None:
     """``shared(inst)`` for each instance of one rendered batch, a field at a time over the rows:
-    every row's pieces are columns (made by C-level maps and :func:`canonical_column`) and
-    template-wide texts, joined once per row.  None when the batch is not one template's regular
+    the pieces of a row, in order, each a text (the same for every row: template-wide texts) or a
+    column (made by C-level maps and :func:`canonical_column`).  None when the batch is not one template's regular
     batch (the same given names, choice keys, pinned names, parts, misconception and step counts
     and grading settings on every row): then the caller takes the per-instance path."""
     from operator import attrgetter, itemgetter
@@ -333,14 +373,21 @@ def _column_bodies(instances: list, shared: _Bodies) -> list[str] | None:
     else:
         cols.append(strings(solutions, True))
     cols.append(tail[2])
-    # Neighbouring texts become one piece, then each row is one join.
+    # Neighbouring texts become one piece.
     merged: list = []
     for c in cols:
         if isinstance(c, str) and merged and isinstance(merged[-1], str):
             merged[-1] += c
         else:
             merged.append(c)
-    return list(map("".join, zip(*[repeat(c) if isinstance(c, str) else c for c in merged])))
+    return merged
+
+
+def _row_pieces(columns: list, rows=None) -> list:
+    """Iterables of each piece over the rows (all of them, or those listed in ``rows``)."""
+    if rows is None:
+        return [repeat(c) if isinstance(c, str) else c for c in columns]
+    return [repeat(c) if isinstance(c, str) else map(c.__getitem__, rows) for c in columns]
 
 
 def _part_columns(rows: list, p0, cols: list, shared: _Bodies, strings, k: int) -> bool:

@@ -32,8 +32,9 @@ def test_batch_lines_equal_each_instance_dump_for_every_template(tid):
     assert list(dumps_many(instances)) == [json.dumps(i.to_json(), ensure_ascii=False) for i in instances]
     # The column-at-a-time writer takes every built-in template (no per-instance fallback).
     lines = [json.dumps(i.to_json(), ensure_ascii=False) for i in instances]
-    bodies = instance_json._column_bodies(instances, instance_json._Bodies())
-    assert bodies is not None
+    columns = instance_json._body_columns(instances, instance_json._Bodies())
+    assert columns is not None
+    bodies = list(map("".join, zip(*instance_json._row_pieces(columns))))
     assert [line.partition('"id": ')[2][17:] for line in lines] == bodies  # from the id's closing quote
 
 
