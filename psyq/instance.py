@@ -659,6 +659,11 @@ class _Renderer:
 
     def render(self, seeds: list[int], values: Mapping[str, Any], categorical: Mapping[str, list],
                unatt: Mapping[str, Any], pinned: Mapping[str, Any], with_solution: bool) -> list[Instance]:
+        return self.columns(seeds, values, categorical, unatt, pinned, with_solution).instances()
+
+    def columns(self, seeds: list[int], values: Mapping[str, Any], categorical: Mapping[str, list],
+                unatt: Mapping[str, Any], pinned: Mapping[str, Any], with_solution: bool) -> Batch:
+        """Every text, display and number of a batch, a column each (no object per row yet)."""
         import numpy as np
 
         t = self.t
@@ -682,30 +687,11 @@ class _Renderer:
         solution = self.plan(t.solution).fill_column(cols) if t.solution else None
         molar = values.get(t.molar_mass) if t.molar_mass else None
         molar_mass = molar.tolist() if molar is not None else [None] * n
+        return Batch(t, seeds, values, categorical, pinned, text, solution,
+                     [(name, unit, meaning, name in pinned, shown[name]) for name, unit, meaning in self._given_specs],
+                     [self.part_columns(p, cols, unatt.get(p.id), with_solution) for p in t.parts], molar_mass)
 
-        # Put the instances together.  This allocates many small objects and frees none: pausing
-        # the cyclic garbage collector (which would otherwise rescan the growing lists again and
-        # again) halves its time.
-        paused = gc.isenabled()
-        if paused:
-            gc.disable()
-        try:
-            part_cols = [self.part_column(p, cols, unatt.get(p.id), molar_mass, with_solution) for p in t.parts]
-            parts = _rows(part_cols, n)
-            givens = _dict_rows([name for name, _u, _m in self._given_specs],
-                                [_given_column(name, unit, meaning, name in pinned, values[name], shown[name])
-                                 for name, unit, meaning in self._given_specs], n)
-            chosen = _dict_rows(list(categorical), list(categorical.values()), n)
-            numbers = _dict_rows(list(values), [v.tolist() for v in values.values()], n)
-            solution = solution if solution is not None else [None] * n
-            # map() over the columns: the constructor is called from C, with no per-row bytecode.
-            return list(map(Instance, repeat(t), seeds, givens, chosen, numbers, text, parts, solution,
-                            _dict_rows(list(pinned), [repeat(v, n) for v in pinned.values()], n)))
-        finally:
-            if paused:
-                gc.enable()
-
-    def part_column(self, p: Part, cols: _Columns, unattainable, molar_mass: list, with_solution) -> list[PartInstance]:
+    def part_columns(self, p: Part, cols: _Columns, unattainable, with_solution) -> PartColumns:
         """One part, for every row of the batch."""
         import numpy as np
 
@@ -749,15 +735,8 @@ class _Renderer:
             low = [v if good else None for v, good in zip(low, ok_list)]
             high = [v if good else None for v, good in zip(high, ok_list)]
         steps = self.step_columns(p, cols) if with_solution else []
-        texts = self.plan(p.solution).fill_column(cols) if p.solution else repeat(None, n)
-        misc_rows = _rows([list(map(Misconceived, repeat(name), mvs, texts, repeat(feedback)))
-                           for name, feedback, mvs, texts in miscs], n)
-        step_rows = _rows([list(map(SolutionStep, repeat(unknown), repeat(relation), repeat(solved), subst,
-                                    result, repeat(latex), repeat(rearranged)))
-                           for unknown, relation, solved, subst, result, latex, rearranged in steps], n)
-        return list(map(PartInstance, repeat(p.id), repeat(p.ask), prompt, repeat(unit_text), value_list,
-                        display, low, high, repeat(p.rtol), repeat(p.atol), repeat(p), misc_rows, step_rows,
-                        molar_mass, symbol_list, texts))
+        texts = self.plan(p.solution).fill_column(cols) if p.solution else None
+        return PartColumns(p, unit_text, prompt, value_list, symbol_list, display, low, high, miscs, steps, texts)
 
     def step_columns(self, p: Part, cols: _Columns) -> list[tuple]:
         """The worked-solution steps of one part, a column per field."""
@@ -831,6 +810,73 @@ class _Renderer:
     def _fraction_symbols(self) -> tuple[str, ...]:
         return tuple(n for n, s in self.t.symbols.items()
                      if s.display_unit and s.display_unit != s.unit and s.unit in ("fraction", ""))
+
+
+@dataclass
+class PartColumns:
+    """One part of a batch, a column per field (None in ``value``, ``low``, ``high``, ``symbol``
+    where the part is not attainable)."""
+
+    part: Part
+    unit_text: str
+    prompt: list[str]
+    value: list
+    symbol: list
+    display: list[str]
+    low: list
+    high: list
+    misconceptions: list[tuple[str, str, list, list[str]]]  # (name, feedback, values, displays)
+    steps: list[tuple]  # (unknown, relation, solved, substituted, result, latex, rearranged) columns
+    solution: list[str] | None  # the part's own prose, filled in
+
+
+@dataclass
+class Batch:
+    """A rendered batch, a column per field, before (or instead of) an object per instance."""
+
+    template: Template
+    seeds: list[int]
+    values: Mapping[str, Any]  # name -> array
+    categorical: Mapping[str, list]
+    pinned: Mapping[str, Any]
+    text: list[str]
+    solution: list[str] | None
+    givens: list[tuple[str, str, str, bool, list[str]]]  # (name, unit, meaning, pinned, displays)
+    parts: list[PartColumns]
+    molar_mass: list
+
+    def instances(self) -> list[Instance]:
+        t, n = self.template, len(self.seeds)
+        # This allocates many small objects and frees none: pausing the cyclic garbage collector
+        # (which would otherwise rescan the growing lists again and again) halves its time.
+        paused = gc.isenabled()
+        if paused:
+            gc.disable()
+        try:
+            parts = _rows([self._part_objects(pc) for pc in self.parts], n)
+            givens = _dict_rows([g[0] for g in self.givens],
+                                [_given_column(name, unit, meaning, pinned, self.values[name], shown)
+                                 for name, unit, meaning, pinned, shown in self.givens], n)
+            chosen = _dict_rows(list(self.categorical), list(self.categorical.values()), n)
+            numbers = _dict_rows(list(self.values), [v.tolist() for v in self.values.values()], n)
+            solution = self.solution if self.solution is not None else [None] * n
+            # map() over the columns: the constructor is called from C, with no per-row bytecode.
+            return list(map(Instance, repeat(t), self.seeds, givens, chosen, numbers, self.text, parts, solution,
+                            _dict_rows(list(self.pinned), [repeat(v, n) for v in self.pinned.values()], n)))
+        finally:
+            if paused:
+                gc.enable()
+
+    def _part_objects(self, pc: PartColumns) -> list[PartInstance]:
+        p, n = pc.part, len(self.seeds)
+        misc_rows = _rows([list(map(Misconceived, repeat(name), mvs, texts, repeat(feedback)))
+                           for name, feedback, mvs, texts in pc.misconceptions], n)
+        step_rows = _rows([list(map(SolutionStep, repeat(unknown), repeat(relation), repeat(solved), subst,
+                                    result, repeat(latex), repeat(rearranged)))
+                           for unknown, relation, solved, subst, result, latex, rearranged in pc.steps], n)
+        return list(map(PartInstance, repeat(p.id), repeat(p.ask), pc.prompt, repeat(pc.unit_text), pc.value,
+                        pc.display, pc.low, pc.high, repeat(p.rtol), repeat(p.atol), repeat(p), misc_rows, step_rows,
+                        self.molar_mass, pc.symbol, pc.solution if pc.solution is not None else repeat(None, n)))
 
 
 @dataclass
