@@ -490,16 +490,16 @@ def generate_many(template: Template, seeds: Iterable[int], pinned: Mapping[str,
         seeds, values, categorical, unatt, pinned_checked, with_solution)
 
 
-def generate_distinct(template: Template, seeds: Iterable[int], pinned: Mapping[str, Any] | None = None
-                      ) -> tuple[list[Instance], list[int]]:
-    """:func:`generate_many` for output that is written, not kept: ``(instances, which)``, one
-    instance per distinct draw, seed ``seeds[k]`` drawing what ``instances[which[k]]`` holds.
+def render_distinct(template: Template, seeds: Iterable[int], pinned: Mapping[str, Any] | None = None
+                    ) -> tuple[Batch, list[int]]:
+    """:func:`generate_many` for output that is written, not kept: ``(batch, which)``, the columns
+    of one rendered row per distinct draw, seed ``seeds[k]`` drawing row ``which[k]``.
 
     Everything of an instance but its seed and id is a function of its draw (the values, the
     categorical choices and which parts are unattainable), and a batch draws the same thing again
-    and again (givens are rounded for display: occupancy-from-ki's 20,000 seeds draw ~1,700
-    distinct problems), so each distinct draw is rendered once.  ``instances[j]`` carries the seed
-    of the first seed that drew it; the caller supplies each seed's own seed and id."""
+    and again (givens are rounded for display: occupancy-from-ki's 20,000 seeds draw ~1,100
+    distinct problems), so each distinct draw is rendered once.  ``batch.seeds[j]`` is the first
+    seed that drew row j; the caller supplies each seed's own seed and id."""
     import numpy as np
 
     seeds = list(seeds)
@@ -510,16 +510,15 @@ def generate_distinct(template: Template, seeds: Iterable[int], pinned: Mapping[
     from psyq.solve import compile_template
 
     renderer = _renderer(template, compile_template(template))
-    render = renderer.render
     n = len(seeds)
     unseen = renderer.unseen  # (hidden draws that only feed others: occupancy-from-ki's ratio)
     first, which = _distinct_rows({k: v for k, v in values.items() if k not in unseen}, categorical, unatt, n)
     if first is None or len(first) * 4 > n * 3:  # mostly distinct: rendering every row is as cheap
-        return render(seeds, values, categorical, unatt, pinned_checked, True), list(range(n))
+        return renderer.columns(seeds, values, categorical, unatt, pinned_checked, True), list(range(n))
     take = first.tolist()
-    return (render([seeds[j] for j in take], {k: np.asarray(v)[first] for k, v in values.items()},
-                   {k: [col[j] for j in take] for k, col in categorical.items()},
-                   {k: np.asarray(v)[first] for k, v in unatt.items()}, pinned_checked, True),
+    return (renderer.columns([seeds[j] for j in take], {k: np.asarray(v)[first] for k, v in values.items()},
+                             {k: [col[j] for j in take] for k, col in categorical.items()},
+                             {k: np.asarray(v)[first] for k, v in unatt.items()}, pinned_checked, True),
             which)
 
 

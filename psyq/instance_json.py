@@ -137,34 +137,33 @@ def json_chunks(template, seeds: Iterable[int], pinned=None, *, sep: bytes = b"\
     ``errors``), byte for byte, in pieces of at most ``rows`` instances (the caller puts ``sep``
     between pieces).
 
-    Each distinct draw is rendered once (:func:`psyq.instance.generate_distinct`) and its JSON
-    made a column at a time (:func:`_body_columns`).  Where draws repeat, each distinct one's
+    Each distinct draw is rendered once (:func:`psyq.instance.render_distinct`) and its JSON
+    made a column at a time (:func:`_batch_columns`).  Where draws repeat, each distinct one's
     text is encoded once and a piece is one ``bytes.join`` of a seed's own head and that text;
     else a piece is one ``str.join`` over the rows' pieces (template-wide texts and column
     entries), encoded once.  256 rows a piece keeps the join in the processor's cache."""
     import hashlib
     from operator import methodcaller
 
-    from psyq.instance import _id_prefix, generate_distinct
+    from psyq.instance import _id_prefix, render_distinct
 
     seeds = list(seeds)
-    instances, which = generate_distinct(template, seeds, pinned)
-    if not instances:
+    if not seeds:
         return
-    body = _Bodies()
-    columns = _body_columns(instances, body)
-    inst = instances[0]
+    batch, which = render_distinct(template, seeds, pinned)
+    columns = _batch_columns(batch, _Bodies())
+    distinct, pinned_names = len(batch.seeds), tuple(sorted(batch.pinned.items()))
+    del batch  # (the columns are all that is needed of it)
     chash = template.content_hash
-    prefix = _id_prefix(chash, tuple(sorted(inst.pinned.items())))
+    prefix = _id_prefix(chash, pinned_names)
     # Instance.id's key and the line up to the id's closing quote, as format strings.
     key = _braces(prefix) + "{}" + _braces(f', "t": "{chash}"}}')
     line = _braces(_head(template)) + '{}, "id": "{:.16}'
     digest = methodcaller("hexdigest")
     encode = methodcaller("encode", "utf-8", errors)
-    if columns is not None and len(instances) * 4 > len(seeds):
+    if distinct * 4 > len(seeds):
         # Mostly distinct draws: a piece of rows is one join of all their pieces, encoded at once.
-        every = len(instances) == len(seeds) and which == list(range(len(seeds)))
-        del instances[:]
+        every = distinct == len(seeds) and which == list(range(len(seeds)))
         text_sep = sep.decode("utf-8")
         for start in range(0, len(seeds), rows):
             texts = list(map(str, seeds[start:start + rows]))
@@ -176,11 +175,8 @@ def json_chunks(template, seeds: Iterable[int], pinned=None, *, sep: bytes = b"\
             pieces = chain.from_iterable(zip(repeat(text_sep), map(line.format, texts, ids), *body_pieces))
             yield "".join(islice(pieces, 1, None)).encode("utf-8", errors)
         return
-    if columns is not None:
-        bodies = list(map(encode, map("".join, zip(*_row_pieces(columns)))))
-    else:
-        bodies = [('"' + body(i)).encode("utf-8", errors) for i in instances]
-    del columns, instances[:]  # (the bodies are all that is needed of them)
+    bodies = list(map(encode, map("".join, zip(*_row_pieces(columns)))))
+    del columns
     for start in range(0, len(seeds), rows):
         texts = list(map(str, seeds[start:start + rows]))
         ids = map(digest, map(hashlib.sha256, map(str.encode, map(key.format, texts))))
@@ -194,14 +190,19 @@ def _braces(text: str) -> str:
     return text.replace("{", "{{").replace("}", "}}")
 
 
-def _part(p, pieces: list, text: _Memo, specs: dict, tolerances: _Memo) -> None:
-    spec = p.spec
+def _spec_pieces(spec, specs: dict) -> tuple[str, str]:
+    """(points and hints, rule) of a part spec, encoded once."""
     cached = specs.get(id(spec))
     if cached is None or cached[0] is not spec:
         r = spec.rule
         rule = "" if r is None else ', "rule": ' + _dump(
             {"kind": r.kind, "n": r.n, **({"m": r.m} if r.m is not None else {}), "units": r.units})
         cached = specs[id(spec)] = (spec, f', "points": {_dump(spec.points)}, "hints": {_dump(list(spec.hints))}', rule)
+    return cached[1], cached[2]
+
+
+def _part(p, pieces: list, text: _Memo, specs: dict, tolerances: _Memo) -> None:
+    cached = _spec_pieces(p.spec, specs)
     unit = text[p.unit]
     value = p.value
     pieces += ('{"id": ', text[p.id], ', "ask": ', text[p.ask], ', "prompt": ', text[p.prompt],
@@ -211,7 +212,7 @@ def _part(p, pieces: list, text: _Memo, specs: dict, tolerances: _Memo) -> None:
         pieces.append("null")
     else:
         pieces += ('{"low": ', _canonical(p.low), ', "high": ', _canonical(p.high), ', "unit": ', unit, "}")
-    pieces += (', "tolerance": ', tolerances[(type(p.rtol), p.rtol, type(p.atol), p.atol)], cached[1], ', "misconceptions": [')
+    pieces += (', "tolerance": ', tolerances[(type(p.rtol), p.rtol, type(p.atol), p.atol)], cached[0], ', "misconceptions": [')
     for k, m in enumerate(p.misconceptions):
         pieces += ('{"name": ' if not k else ', {"name": ', text[m.name], ', "value": ', _canonical(m.value),
                    ', "display": ', text[m.display], ', "feedback": ', text[m.feedback], "}")
@@ -224,7 +225,7 @@ def _part(p, pieces: list, text: _Memo, specs: dict, tolerances: _Memo) -> None:
     pieces.append("]")
     if p.solution_text is not None:
         pieces += (', "text": ', encode_basestring(p.solution_text))
-    pieces += (cached[2], ', "unattainable": true}' if value is None else "}")
+    pieces += (cached[1], ', "unattainable": true}' if value is None else "}")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -297,58 +298,30 @@ def _canonical_floats(values: list) -> list[str]:
     return out
 
 
-def _body_columns(instances: list, shared: _Bodies) -> list | None:
-    """``shared(inst)`` for each instance of one rendered batch, a field at a time over the rows:
-    the pieces of a row, in order, each a text (the same for every row: template-wide texts) or a
-    column (made by C-level maps and :func:`canonical_column`).  None when the batch is not one template's regular
-    batch (the same given names, choice keys, pinned names, parts, misconception and step counts
-    and grading settings on every row): then the caller takes the per-instance path."""
-    from operator import attrgetter, itemgetter
-
-    n = len(instances)
-    if n < 32:
-        return None
-    inst0 = instances[0]
-    t = inst0.template
-
-    def same(column) -> bool:
-        return len(set(column)) == 1
-
-    if not (same(map(id, map(attrgetter("template"), instances)))
-            and same(map(tuple, map(attrgetter("givens"), instances)))
-            and same(map(tuple, map(attrgetter("choices"), instances)))
-            and same(map(tuple, map(sorted, map(attrgetter("pinned"), instances))))
-            and same(map(len, map(attrgetter("parts"), instances)))):
-        return None
+def _batch_columns(batch, shared: _Bodies) -> list:
+    """The JSON text after the id of every row of a rendered :class:`psyq.instance.Batch`, as
+    ``shared`` writes it for the row's instance, a field at a time: the pieces of a row, in order,
+    each a text (the same for every row) or a column (made by C-level maps and
+    :func:`canonical_column`); no object per row is made."""
+    t = batch.template
+    n = len(batch.seeds)
     text = shared.text
     memo = text.__getitem__
     enc = encode_basestring
-    cols: list = []  # text pieces and columns (lists), in order
 
     def strings(column, distinct: bool = False) -> list[str]:
         """JSON strings of a column: the memo where values repeat, else each encoded."""
         return list(map(enc if distinct else memo, column))
 
-    shared(inst0)  # (fills the template's and the parts' shared pieces)
-    tail = shared.templates[id(t)]
-    cols += ['"', tail[1], strings(map(attrgetter("text"), instances), True), ', "givens": {']
-    givens = list(map(attrgetter("givens"), instances))
-    for k, name in enumerate(inst0.givens):
-        column = list(map(itemgetter(name), givens))
-        ids = list(map(id, column))
-        distinct = dict(zip(ids, column))  # rows that drew the same value share one Given
-        objs = list(distinct.values())
-        pieces = list(map("".join, zip(
-            repeat('{"value": '), canonical_column(list(map(attrgetter("value"), objs))),
-            repeat(', "unit": '), strings(map(attrgetter("unit"), objs)),
-            repeat(', "display": '), strings(map(attrgetter("display"), objs)), repeat("}"))))
-        table = dict(zip(distinct, pieces))
-        cols += [(", " if k else "") + text[name] + ": ", list(map(table.__getitem__, ids))]
+    cols: list = ['"', f', "title": {_dump(t.title)}, "family": {_dump(t.family)}, '
+                       f'"difficulty": {_dump(t.difficulty)}, "version": {_dump(t.version)}, "text": ',
+                  strings(batch.text, True), ', "givens": {']
+    for k, (name, unit, _meaning, _pinned, shown) in enumerate(batch.givens):
+        cols += [(", " if k else "") + text[name] + ': {"value": ', canonical_column(batch.values[name].tolist()),
+                 ', "unit": ' + text[unit] + ', "display": ', strings(shown), "}"]
     cols.append('}, "choices": ')
-    if inst0.choices:
-        choices = list(map(attrgetter("choices"), instances))
-        for k, key in enumerate(inst0.choices):
-            column = list(map(itemgetter(key), choices))
+    if batch.categorical:
+        for k, (key, column) in enumerate(batch.categorical.items()):
             try:
                 typed = list(zip(map(type, column), column))
                 if float in {ty for ty, _v in typed}:
@@ -361,18 +334,11 @@ def _body_columns(instances: list, shared: _Bodies) -> list | None:
         cols.append("}")
     else:
         cols.append("{}")
-    cols += [', "pinned": ', _dump(sorted(inst0.pinned)) if inst0.pinned else "[]", ', "parts": [']
-    parts = list(map(attrgetter("parts"), instances))
-    for k, p0 in enumerate(inst0.parts):
-        if not _part_columns(list(map(itemgetter(k), parts)), p0, cols, shared, strings, k):
-            return None
-    cols += ['], "solution": ']
-    solutions = list(map(attrgetter("solution"), instances))
-    if None in solutions:
-        cols.append([("null" if s is None else text[s]) for s in solutions])
-    else:
-        cols.append(strings(solutions, True))
-    cols.append(tail[2])
+    cols += [', "pinned": ', _dump(sorted(batch.pinned)) if batch.pinned else "[]", ', "parts": [']
+    for k, pc in enumerate(batch.parts):
+        _part_columns(pc, n, cols, shared, strings, k)
+    cols += ['], "solution": ', "null" if batch.solution is None else strings(batch.solution, True),
+             f', "sources": {_dump(list(t.sources))}}}']
     # Neighbouring texts become one piece.
     merged: list = []
     for c in cols:
@@ -390,64 +356,37 @@ def _row_pieces(columns: list, rows=None) -> list:
     return [repeat(c) if isinstance(c, str) else map(c.__getitem__, rows) for c in columns]
 
 
-def _part_columns(rows: list, p0, cols: list, shared: _Bodies, strings, k: int) -> bool:
-    """Part ``k`` of every row, as :func:`_part` writes it, appended to ``cols``; False when the
-    rows are not alike (another spec, tolerance or number of misconceptions or steps)."""
-    from operator import attrgetter, itemgetter
-
-    spec = p0.spec
-
-    def same(column) -> bool:
-        return len(set(column)) == 1
-
-    if not (same(map(id, map(attrgetter("spec"), rows)))
-            and same(zip(map(type, map(attrgetter("rtol"), rows)), map(attrgetter("rtol"), rows),
-                         map(type, map(attrgetter("atol"), rows)), map(attrgetter("atol"), rows)))
-            and same(map(len, map(attrgetter("misconceptions"), rows)))
-            and same(map(len, map(attrgetter("steps"), rows)))):
-        return False
-    _part(p0, [], shared.text, shared.specs, shared.tolerances)  # (fills the spec's shared pieces)
-    cached = shared.specs[id(spec)]
+def _part_columns(pc, n: int, cols: list, shared: _Bodies, strings, k: int) -> None:
+    """Part ``k`` of every row, as :func:`_part` writes it, appended to ``cols``."""
+    p = pc.part
     text = shared.text
-    values = list(map(attrgetter("value"), rows))
-    units = strings(map(attrgetter("unit"), rows))
-    cols += [", " if k else "", '{"id": ', strings(map(attrgetter("id"), rows)), ', "ask": ',
-             strings(map(attrgetter("ask"), rows)), ', "prompt": ', strings(map(attrgetter("prompt"), rows), True),
-             ', "answer": {"value": ', canonical_column(values), ', "unit": ', units, ', "display": ',
-             strings(map(attrgetter("display"), rows), True), '}, "accept": ']
-    accept = list(map("".join, zip(repeat('{"low": '), canonical_column(list(map(attrgetter("low"), rows))),
-                                   repeat(', "high": '), canonical_column(list(map(attrgetter("high"), rows))),
-                                   repeat(', "unit": '), units, repeat("}"))))
+    hints_points, rule = _spec_pieces(p, shared.specs)
+    values = pc.value
+    unit = text[pc.unit_text]
+    cols += [(", " if k else "") + '{"id": ' + text[p.id] + ', "ask": ' + text[p.ask] + ', "prompt": ',
+             strings(pc.prompt, True), ', "answer": {"value": ', canonical_column(values),
+             ', "unit": ' + unit + ', "display": ', strings(pc.display, True), '}, "accept": ']
+    accept = list(map("".join, zip(repeat('{"low": '), canonical_column(pc.low), repeat(', "high": '),
+                                   canonical_column(pc.high), repeat(', "unit": ' + unit + "}"))))
     answered = None not in values
     if not answered:
         accept = ["null" if v is None else a for v, a in zip(values, accept)]
-    cols += [accept, ', "tolerance": ' + shared.tolerances[(type(p0.rtol), p0.rtol, type(p0.atol), p0.atol)]
-             + cached[1] + ', "misconceptions": [']
-    miscs = list(map(attrgetter("misconceptions"), rows))
-    for j in range(len(p0.misconceptions)):
-        m = list(map(itemgetter(j), miscs))
-        cols += ['{"name": ' if not j else ', {"name": ', strings(map(attrgetter("name"), m)), ', "value": ',
-                 canonical_column(list(map(attrgetter("value"), m))), ', "display": ',
-                 strings(map(attrgetter("display"), m), True), ', "feedback": ',
-                 strings(map(attrgetter("feedback"), m)), "}"]
+    cols += [accept, ', "tolerance": ' + shared.tolerances[(type(p.rtol), p.rtol, type(p.atol), p.atol)]
+             + hints_points + ', "misconceptions": [']
+    for j, (name, feedback, mvs, shown) in enumerate(pc.misconceptions):
+        cols += [('{"name": ' if not j else ', {"name": ') + text[name] + ', "value": ', canonical_column(mvs),
+                 ', "display": ', strings(shown, True), ', "feedback": ' + text[feedback] + "}"]
     cols.append('], "solution": [')
-    steps = list(map(attrgetter("steps"), rows))
-    for j in range(len(p0.steps)):
-        s = list(map(itemgetter(j), steps))
-        cols += ['{"unknown": ' if not j else ', {"unknown": ', strings(map(attrgetter("unknown"), s)),
-                 ', "relation": ', strings(map(attrgetter("relation"), s)), ', "solved": ',
-                 strings(map(attrgetter("solved"), s)), ', "substituted": ',
-                 strings(map(attrgetter("substituted"), s), True), ', "result": ',
-                 strings(map(attrgetter("result"), s), True), ', "latex": ', strings(map(attrgetter("latex"), s)),
-                 ', "rearranged": ', list(map(_TRUE_FALSE.__getitem__, map(bool, map(attrgetter("rearranged"), s)))),
-                 "}"]
+    for j, (unknown, relation, solved, subst, result, latex, rearranged) in enumerate(pc.steps):
+        cols += [('{"unknown": ' if not j else ', {"unknown": ') + text[unknown] + ', "relation": ' + text[relation]
+                 + ', "solved": ' + text[solved] + ', "substituted": ', strings(subst, True), ', "result": ',
+                 strings(result, True), ', "latex": ' + text[latex] + ', "rearranged": '
+                 + ("true" if rearranged else "false") + "}"]
     cols.append("]")
-    solution_texts = list(map(attrgetter("solution_text"), rows))
-    if any(x is not None for x in solution_texts):
-        cols.append(["" if x is None else ', "text": ' + encode_basestring(x) for x in solution_texts])
-    cols.append(cached[2])
+    if pc.solution is not None:
+        cols += [', "text": ', strings(pc.solution, True)]
+    cols.append(rule)
     cols.append("}" if answered else ["}" if v is not None else ', "unattainable": true}' for v in values])
-    return True
 
 
 _TRUE_FALSE = {True: "true", False: "false"}

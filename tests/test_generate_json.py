@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from psyq import bank
-from psyq.instance import generate_distinct, generate_many
+from psyq.instance import generate_many, render_distinct
 from psyq import instance_json
 from psyq.instance_json import dumps_many, json_chunks
 from psyq.template import loads_template
@@ -30,12 +30,11 @@ def test_batch_lines_equal_each_instance_dump_for_every_template(tid):
     assert len(chunks) == 5 and all(chunks)  # 302 rows in pieces of at most 64
     assert b"\n".join(chunks) == _expected(instances)
     assert list(dumps_many(instances)) == [json.dumps(i.to_json(), ensure_ascii=False) for i in instances]
-    # The column-at-a-time writer takes every built-in template (no per-instance fallback).
+    # The column-at-a-time writer, from the renderer's columns, one row per distinct draw.
     lines = [json.dumps(i.to_json(), ensure_ascii=False) for i in instances]
-    columns = instance_json._body_columns(instances, instance_json._Bodies())
-    assert columns is not None
-    bodies = list(map("".join, zip(*instance_json._row_pieces(columns))))
-    assert [line.partition('"id": ')[2][17:] for line in lines] == bodies  # from the id's closing quote
+    batch, which = render_distinct(t, SEEDS)
+    bodies = list(map("".join, zip(*instance_json._row_pieces(instance_json._batch_columns(batch, instance_json._Bodies())))))
+    assert [line.partition('"id": ')[2][17:] for line in lines] == [bodies[j] for j in which]  # after the id
 
 
 def test_canonical_floats_a_column_at_a_time_equal_each_alone():
@@ -62,7 +61,8 @@ def test_canonical_floats_a_column_at_a_time_equal_each_alone():
 def test_each_distinct_draw_is_rendered_once():
     t = bank.load("occupancy-from-ki")
     seeds = list(range(4000))
-    instances, which = generate_distinct(t, seeds)
+    batch, which = render_distinct(t, seeds)
+    instances = batch.instances()
     # Ki is one number per drug and C is rounded to 2 significant figures: draws repeat (the
     # hidden ratio that C is drawn from does not count: no text shows it).
     assert len(instances) < len(seeds) // 2
