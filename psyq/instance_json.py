@@ -138,10 +138,11 @@ def json_chunks(template, seeds: Iterable[int], pinned=None, *, sep: bytes = b"\
     between pieces).
 
     Each distinct draw is rendered once (:func:`psyq.instance.render_distinct`) and its JSON
-    made a column at a time (:func:`_batch_columns`).  Where draws repeat, each distinct one's
-    text is encoded once and a piece is one ``bytes.join`` of a seed's own head and that text;
-    else a piece is one ``str.join`` over the rows' pieces (template-wide texts and column
-    entries), encoded once.  256 rows a piece keeps the join in the processor's cache."""
+    made a column at a time (:func:`_batch_columns`), then encoded: template-wide texts once,
+    column entries once per distinct draw.  Where draws repeat a lot, each distinct draw's text is
+    joined once and a piece is one ``bytes.join`` of each seed's own head and its draw's text; else
+    a piece is one ``bytes.join`` over all its rows' pieces.  256 rows a piece keeps the join in
+    the processor's cache (a join of fresh memory runs at a fraction of the speed here)."""
     import hashlib
     from operator import methodcaller
 
@@ -161,21 +162,22 @@ def json_chunks(template, seeds: Iterable[int], pinned=None, *, sep: bytes = b"\
     line = _braces(_head(template)) + '{}, "id": "{:.16}'
     digest = methodcaller("hexdigest")
     encode = methodcaller("encode", "utf-8", errors)
+    # UTF-8 from here: a template-wide text is encoded once, a column entry once per distinct draw.
+    columns = [c.encode("utf-8", errors) if isinstance(c, str) else list(map(encode, c)) for c in columns]
     if distinct * 4 > len(seeds):
-        # Mostly distinct draws: a piece of rows is one join of all their pieces, encoded at once.
+        # Mostly distinct draws: a piece of rows is one join of all their pieces.
         every = distinct == len(seeds) and which == list(range(len(seeds)))
-        text_sep = sep.decode("utf-8")
         for start in range(0, len(seeds), rows):
             texts = list(map(str, seeds[start:start + rows]))
             ids = map(digest, map(hashlib.sha256, map(str.encode, map(key.format, texts))))
             if every:
-                body_pieces = _row_pieces([c if isinstance(c, str) else c[start:start + rows] for c in columns])
+                body_pieces = _row_pieces([c if isinstance(c, bytes) else c[start:start + rows] for c in columns])
             else:
                 body_pieces = _row_pieces(columns, which[start:start + rows])
-            pieces = chain.from_iterable(zip(repeat(text_sep), map(line.format, texts, ids), *body_pieces))
-            yield "".join(islice(pieces, 1, None)).encode("utf-8", errors)
+            pieces = chain.from_iterable(zip(repeat(sep), map(encode, map(line.format, texts, ids)), *body_pieces))
+            yield b"".join(islice(pieces, 1, None))
         return
-    bodies = list(map(encode, map("".join, zip(*_row_pieces(columns)))))
+    bodies = list(map(b"".join, zip(*_row_pieces(columns))))
     del columns
     for start in range(0, len(seeds), rows):
         texts = list(map(str, seeds[start:start + rows]))
@@ -350,10 +352,11 @@ def _batch_columns(batch, shared: _Bodies) -> list:
 
 
 def _row_pieces(columns: list, rows=None) -> list:
-    """Iterables of each piece over the rows (all of them, or those listed in ``rows``)."""
+    """Iterables of each piece over the rows (all of them, or those listed in ``rows``): a text
+    (str or bytes) is every row's, a list has an entry per row."""
     if rows is None:
-        return [repeat(c) if isinstance(c, str) else c for c in columns]
-    return [repeat(c) if isinstance(c, str) else map(c.__getitem__, rows) for c in columns]
+        return [c if isinstance(c, list) else repeat(c) for c in columns]
+    return [map(c.__getitem__, rows) if isinstance(c, list) else repeat(c) for c in columns]
 
 
 def _part_columns(pc, n: int, cols: list, shared: _Bodies, strings, k: int) -> None:
