@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import json
 import math
-from json.encoder import encode_basestring  # json's own string encoder (ensure_ascii=False)
 from itertools import chain, islice, repeat
+from json.encoder import encode_basestring  # json's own string encoder (ensure_ascii=False)
 from typing import Any, Callable, Iterable, Iterator
 
 _INF = math.inf
@@ -315,9 +315,9 @@ def _batch_columns(batch, shared: _Bodies) -> list:
         """JSON strings of a column: the memo where values repeat, else each encoded."""
         return list(map(enc if distinct else memo, column))
 
-    cols: list = ['"', f', "title": {_dump(t.title)}, "family": {_dump(t.family)}, '
-                       f'"difficulty": {_dump(t.difficulty)}, "version": {_dump(t.version)}, "text": ',
-                  strings(batch.text, True), ', "givens": {']
+    middle = (f', "title": {_dump(t.title)}, "family": {_dump(t.family)}, '
+              f'"difficulty": {_dump(t.difficulty)}, "version": {_dump(t.version)}, "text": ')
+    cols: list = ['"', middle, strings(batch.text, True), ', "givens": {']
     for k, (name, unit, _meaning, _pinned, shown) in enumerate(batch.givens):
         cols += [(", " if k else "") + text[name] + ': {"value": ', canonical_column(batch.values[name].tolist()),
                  ', "unit": ' + text[unit] + ', "display": ', strings(shown), "}"]
@@ -390,6 +390,3 @@ def _part_columns(pc, n: int, cols: list, shared: _Bodies, strings, k: int) -> N
         cols += [', "text": ', strings(pc.solution, True)]
     cols.append(rule)
     cols.append("}" if answered else ["}" if v is not None else ', "unattainable": true}' for v in values])
-
-
-_TRUE_FALSE = {True: "true", False: "false"}

@@ -9,9 +9,8 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from psyq import bank
+from psyq import bank, instance_json
 from psyq.instance import generate_many, render_distinct
-from psyq import instance_json
 from psyq.instance_json import dumps_many, json_chunks
 from psyq.template import loads_template
 
