@@ -498,6 +498,62 @@ def generate_many(template: Template, seeds: Iterable[int], pinned: Mapping[str,
         seeds, values, categorical, unatt, pinned_checked, with_solution)
 
 
+def render_distinct(template: Template, seeds: Iterable[int], pinned: Mapping[str, Any] | None = None
+                    ) -> tuple[Batch, list[int]]:
+    """:func:`generate_many` for output that is written, not kept: ``(batch, which)``, the columns
+    of one rendered row per distinct draw, seed ``seeds[k]`` drawing row ``which[k]``.
+
+    Everything of an instance but its seed and id is a function of its draw (the values, the
+    categorical choices and which parts are unattainable), and a batch draws the same thing again
+    and again (givens are rounded for display: occupancy-from-ki's 20,000 seeds draw ~1,100
+    distinct problems), so each distinct draw is rendered once.  ``batch.seeds[j]`` is the first
+    seed that drew row j; the caller supplies each seed's own seed and id."""
+    import numpy as np
+
+    seeds = list(seeds)
+    if not (seeds and set(map(type, seeds)) == {int} and min(seeds) >= 0 and max(seeds) < 2**63):
+        seeds = [_check_seed(s) for s in seeds]
+    pinned_checked = _check_pinned(template, pinned or {})
+    values, categorical, unatt = solve_values(template, seeds, pinned_checked)
+    from psyq.solve import compile_template
+
+    renderer = _renderer(template, compile_template(template))
+    n = len(seeds)
+    unseen = renderer.unseen  # (hidden draws that only feed others: occupancy-from-ki's ratio)
+    first, which = _distinct_rows({k: v for k, v in values.items() if k not in unseen}, categorical, unatt, n)
+    if first is None or len(first) * 4 > n * 3:  # mostly distinct: rendering every row is as cheap
+        return renderer.columns(seeds, values, categorical, unatt, pinned_checked, True), list(range(n))
+    take = first.tolist()
+    return (renderer.columns([seeds[j] for j in take], {k: np.asarray(v)[first] for k, v in values.items()},
+                             {k: [col[j] for j in take] for k, col in categorical.items()},
+                             {k: np.asarray(v)[first] for k, v in unatt.items()}, pinned_checked, True),
+            which)
+
+
+def _distinct_rows(values: Mapping[str, Any], categorical: Mapping[str, list], unatt: Mapping[str, Any], n: int):
+    """(first row of each distinct draw, index of each row's draw), or (None, None) when a choice is
+    unhashable.  Values are compared as bits (-0.0 and 0.0 may print differently); choices by type
+    and value (1, 1.0 and True are equal keys but dump differently)."""
+    import numpy as np
+
+    if n < 64:
+        return None, None
+    keys = [np.ascontiguousarray(v, dtype=np.float64).view(np.uint64) for v in values.values()]
+    for col in categorical.values():
+        index: dict = {}
+        try:
+            keys.append(np.fromiter((index.setdefault((type(v), v), len(index)) for v in col), np.uint64, n))
+        except TypeError:
+            return None, None
+    keys += [np.asarray(v, dtype=np.uint64) for v in unatt.values()]
+    if not keys:
+        return None, None
+    rows = np.ascontiguousarray(np.stack(keys, axis=1))
+    rows = rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).reshape(n)
+    _u, first, inverse = np.unique(rows, return_index=True, return_inverse=True)
+    return first, inverse.reshape(-1).tolist()
+
+
 def _check_seed(seed: Any) -> int:
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**63:
         raise InputError(f"seed must be a whole number from 0 to 2^63−1, not {seed!r}")
@@ -610,6 +666,11 @@ class _Renderer:
 
     def render(self, seeds: list[int], values: Mapping[str, Any], categorical: Mapping[str, list],
                unatt: Mapping[str, Any], pinned: Mapping[str, Any], with_solution: bool) -> list[Instance]:
+        return self.columns(seeds, values, categorical, unatt, pinned, with_solution).instances()
+
+    def columns(self, seeds: list[int], values: Mapping[str, Any], categorical: Mapping[str, list],
+                unatt: Mapping[str, Any], pinned: Mapping[str, Any], with_solution: bool) -> Batch:
+        """Every text, display and number of a batch, a column each (no object per row yet)."""
         import numpy as np
 
         t = self.t
@@ -633,30 +694,11 @@ class _Renderer:
         solution = self.plan(t.solution).fill_column(cols) if t.solution else None
         molar = values.get(t.molar_mass) if t.molar_mass else None
         molar_mass = molar.tolist() if molar is not None else [None] * n
+        return Batch(t, seeds, values, categorical, pinned, text, solution,
+                     [(name, unit, meaning, name in pinned, shown[name]) for name, unit, meaning in self._given_specs],
+                     [self.part_columns(p, cols, unatt.get(p.id), with_solution) for p in t.parts], molar_mass)
 
-        # Put the instances together.  This allocates many small objects and frees none: pausing
-        # the cyclic garbage collector (which would otherwise rescan the growing lists again and
-        # again) halves its time.
-        paused = gc.isenabled()
-        if paused:
-            gc.disable()
-        try:
-            part_cols = [self.part_column(p, cols, unatt.get(p.id), molar_mass, with_solution) for p in t.parts]
-            parts = _rows(part_cols, n)
-            givens = _dict_rows([name for name, _u, _m in self._given_specs],
-                                [_given_column(name, unit, meaning, name in pinned, values[name], shown[name])
-                                 for name, unit, meaning in self._given_specs], n)
-            chosen = _dict_rows(list(categorical), list(categorical.values()), n)
-            numbers = _dict_rows(list(values), [v.tolist() for v in values.values()], n)
-            solution = solution if solution is not None else [None] * n
-            # map() over the columns: the constructor is called from C, with no per-row bytecode.
-            return list(map(Instance, repeat(t), seeds, givens, chosen, numbers, text, parts, solution,
-                            _dict_rows(list(pinned), [repeat(v, n) for v in pinned.values()], n)))
-        finally:
-            if paused:
-                gc.enable()
-
-    def part_column(self, p: Part, cols: _Columns, unattainable, molar_mass: list, with_solution) -> list[PartInstance]:
+    def part_columns(self, p: Part, cols: _Columns, unattainable, with_solution) -> PartColumns:
         """One part, for every row of the batch."""
         import numpy as np
 
@@ -700,15 +742,8 @@ class _Renderer:
             low = [v if good else None for v, good in zip(low, ok_list)]
             high = [v if good else None for v, good in zip(high, ok_list)]
         steps = self.step_columns(p, cols) if with_solution else []
-        texts = self.plan(p.solution).fill_column(cols) if p.solution else repeat(None, n)
-        misc_rows = _rows([list(map(Misconceived, repeat(name), mvs, texts, repeat(feedback)))
-                           for name, feedback, mvs, texts in miscs], n)
-        step_rows = _rows([list(map(SolutionStep, repeat(unknown), repeat(relation), repeat(solved), subst,
-                                    result, repeat(latex), repeat(rearranged)))
-                           for unknown, relation, solved, subst, result, latex, rearranged in steps], n)
-        return list(map(PartInstance, repeat(p.id), repeat(p.ask), prompt, repeat(unit_text), value_list,
-                        display, low, high, repeat(p.rtol), repeat(p.atol), repeat(p), misc_rows, step_rows,
-                        molar_mass, symbol_list, texts))
+        texts = self.plan(p.solution).fill_column(cols) if p.solution else None
+        return PartColumns(p, unit_text, prompt, value_list, symbol_list, display, low, high, miscs, steps, texts)
 
     def step_columns(self, p: Part, cols: _Columns) -> list[tuple]:
         """The worked-solution steps of one part, a column per field."""
@@ -758,9 +793,97 @@ class _Renderer:
         return out
 
     @functools.cached_property
+    def unseen(self) -> frozenset[str]:
+        """Hidden parameters that no text, display, misconception or worked step of an instance
+        reads (they only feed the draws of others), so instances that differ only in them are
+        the same but for seed and id."""
+        t = self.t
+        seen = {name for name, _u, _m in self._given_specs}
+        texts = [t.text, t.solution or ""] + [text or "" for p in t.parts for text in (p.prompt, p.solution)]
+        for text in texts:
+            seen.update(m.group(1) for m in PLACEHOLDER.finditer(text))
+        for p in t.parts:
+            seen.add(p.ask)
+            for m in p.misconceptions:
+                seen |= E.free_symbols(m.expr)
+            for step in self._parts[p.id][2]:
+                seen.add(step.unknown)
+                seen.update(re.findall(r"\{([A-Za-z][A-Za-z0-9_]*)\}", self.step_text[step.unknown][1]))
+        if t.molar_mass:
+            seen.add(t.molar_mass)
+        return frozenset(n for n, p in t.params.items() if p.hidden and n not in seen)
+
+    @functools.cached_property
     def _fraction_symbols(self) -> tuple[str, ...]:
         return tuple(n for n, s in self.t.symbols.items()
                      if s.display_unit and s.display_unit != s.unit and s.unit in ("fraction", ""))
+
+
+@dataclass
+class PartColumns:
+    """One part of a batch, a column per field (None in ``value``, ``low``, ``high``, ``symbol``
+    where the part is not attainable)."""
+
+    part: Part
+    unit_text: str
+    prompt: list[str]
+    value: list
+    symbol: list
+    display: list[str]
+    low: list
+    high: list
+    misconceptions: list[tuple[str, str, list, list[str]]]  # (name, feedback, values, displays)
+    steps: list[tuple]  # (unknown, relation, solved, substituted, result, latex, rearranged) columns
+    solution: list[str] | None  # the part's own prose, filled in
+
+
+@dataclass
+class Batch:
+    """A rendered batch, a column per field, before (or instead of) an object per instance."""
+
+    template: Template
+    seeds: list[int]
+    values: Mapping[str, Any]  # name -> array
+    categorical: Mapping[str, list]
+    pinned: Mapping[str, Any]
+    text: list[str]
+    solution: list[str] | None
+    givens: list[tuple[str, str, str, bool, list[str]]]  # (name, unit, meaning, pinned, displays)
+    parts: list[PartColumns]
+    molar_mass: list
+
+    def instances(self) -> list[Instance]:
+        t, n = self.template, len(self.seeds)
+        # This allocates many small objects and frees none: pausing the cyclic garbage collector
+        # (which would otherwise rescan the growing lists again and again) halves its time.
+        paused = gc.isenabled()
+        if paused:
+            gc.disable()
+        try:
+            parts = _rows([self._part_objects(pc) for pc in self.parts], n)
+            givens = _dict_rows([g[0] for g in self.givens],
+                                [_given_column(name, unit, meaning, pinned, self.values[name], shown)
+                                 for name, unit, meaning, pinned, shown in self.givens], n)
+            chosen = _dict_rows(list(self.categorical), list(self.categorical.values()), n)
+            numbers = _dict_rows(list(self.values), [v.tolist() for v in self.values.values()], n)
+            solution = self.solution if self.solution is not None else [None] * n
+            # map() over the columns: the constructor is called from C, with no per-row bytecode.
+            return list(map(Instance, repeat(t), self.seeds, givens, chosen, numbers, self.text, parts, solution,
+                            _dict_rows(list(self.pinned), [repeat(v, n) for v in self.pinned.values()], n)))
+        finally:
+            if paused:
+                gc.enable()
+
+    def _part_objects(self, pc: PartColumns) -> list[PartInstance]:
+        p, n = pc.part, len(self.seeds)
+        misc_rows = _rows([list(map(Misconceived, repeat(name), mvs, texts, repeat(feedback)))
+                           for name, feedback, mvs, texts in pc.misconceptions], n)
+        step_rows = _rows([list(map(SolutionStep, repeat(unknown), repeat(relation), repeat(solved), subst,
+                                    result, repeat(latex), repeat(rearranged)))
+                           for unknown, relation, solved, subst, result, latex, rearranged in pc.steps], n)
+        return list(map(PartInstance, repeat(p.id), repeat(p.ask), pc.prompt, repeat(pc.unit_text), pc.value,
+                        pc.display, pc.low, pc.high, repeat(p.rtol), repeat(p.atol), repeat(p), misc_rows, step_rows,
+                        self.molar_mass, pc.symbol, pc.solution if pc.solution is not None else repeat(None, n)))
 
 
 @dataclass

@@ -116,21 +116,41 @@ def generate(
     if fmt == "json" and count == 1:
         out.write(dump_json(generate_many(template, [seed], pinned)[0].to_json()) + "\n")
         return
-    if fmt == "json":
-        out.write("[\n")
-    first = True
-    from psyq.instance_json import dumps_many  # json.dumps(to_json()) byte for byte, faster
+    from psyq.instance_json import json_chunks  # dumps_many(generate_many(…)) as UTF-8, byte for byte
 
-    for start in range(seed, seed + count, chunk):
-        seeds = range(start, min(seed + count, start + chunk))
-        for text in dumps_many(generate_many(template, seeds, pinned)):
-            if fmt == "json":
-                out.write(("" if first else ",\n") + text)
-            else:
-                out.write(text + "\n")
-            first = False
+    write, flush, errors = _byte_writer(out)
+    sep = b",\n" if fmt == "json" else b"\n"
     if fmt == "json":
-        out.write("\n]\n")
+        write(b"[\n")
+    first = True
+    for start in range(seed, seed + count, chunk):
+        for data in json_chunks(template, range(start, min(seed + count, start + chunk)), pinned,
+                                sep=sep, errors=errors):
+            if not first:
+                write(sep)
+            write(data)
+            first = False
+    write(b"\n]\n" if fmt == "json" else b"\n")
+    flush()
+
+
+def _byte_writer(out):
+    """(write bytes, flush, encoding error handler) for ``out``: its binary buffer when the text layer
+    would write UTF-8 unchanged (a chunk of JSON lines is then encoded once, not line by line),
+    else through the text layer (bytes decoded back), so the bytes written are the same."""
+    import codecs
+    import os
+
+    errors = getattr(out, "errors", None) or "strict"
+    try:
+        utf8 = codecs.lookup(out.encoding).name == "utf-8"
+    except (AttributeError, LookupError, TypeError):
+        utf8 = False
+    buffer = getattr(out, "buffer", None)
+    if utf8 and buffer is not None and os.linesep == "\n":
+        out.flush()  # (whatever the text layer holds goes first)
+        return buffer.write, buffer.flush, errors
+    return (lambda data: out.write(data.decode("utf-8", errors))), out.flush, errors
 
 
 @handle_errors
