@@ -9,8 +9,10 @@ literal (:func:`string`); figures travel as ``sys.inputs`` strings, never as fil
 
 from __future__ import annotations
 
+import io
+import json
 import string as _string
-from typing import Mapping, Sequence
+from typing import Mapping, NamedTuple, Sequence
 
 from psyq.errors import PsyqError
 from psyq.export import common as C
@@ -195,12 +197,18 @@ PREAMBLE = r"""
 
 
 class _Doc:
-    """Typst source being written, with the figures it embeds as sys.inputs."""
+    """Typst source being written, with the figures it embeds as sys.inputs, cut into pieces (a
+    version's sheet, the overview, a version's key) that each start a page run of their own, so
+    that any run of consecutive pieces typesets alone exactly as it does inside the whole."""
 
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.inputs: dict[str, str] = {}
         self._names: dict[tuple[str, str], str] = {}
+        self.head = 0  # lines[:head]: the settings and the preamble every document starts with
+        self.pieces: list[_Piece] = []
+        self._start = 0
+        self._used: dict[str, None] = {}
 
     def add(self, *lines: str) -> None:
         self.lines.extend(lines)
@@ -212,24 +220,63 @@ class _Doc:
             name = f"fig{len(self._names) + 1}"
             self._names[key] = name
             self.inputs[name] = svg
+        self._used[name] = None
         return f'sys.inputs.at("{name}")'
+
+    def begin(self) -> None:
+        self._start, self._used = len(self.lines), {}
+
+    def end(self) -> None:
+        lines = self.lines[self._start:]
+        weight = sum(len(x) + 1 for x in lines) + sum(len(self.inputs[n]) for n in self._used) // SVG_DISCOUNT
+        self.pieces.append(_Piece(self._start, len(self.lines), tuple(self._used), weight))
+
+    def text(self, pieces: Sequence[_Piece] | None = None) -> tuple[str, dict[str, str]]:
+        """The source and sys.inputs of a document holding ``pieces`` (default: the whole)."""
+        if pieces is None:
+            return "\n".join(self.lines) + "\n", self.inputs
+        lines = self.lines[:self.head]
+        used: dict[str, None] = {}
+        for p in pieces:
+            lines += self.lines[p.start:p.end]
+            used.update(dict.fromkeys(p.figures))
+        return "\n".join(lines) + "\n", {k: v for k, v in self.inputs.items() if k in used}
+
+
+class _Piece(NamedTuple):
+    start: int  # its lines in _Doc.lines
+    end: int
+    figures: tuple[str, ...]  # the sys.inputs it shows
+    weight: int  # what it costs Typst, roughly: characters of source (+ figures, discounted)
+
+
+def _document(exam, versions: Sequence, *, sheets: bool, keys: bool, options: C.Options,
+              figures: Mapping[str, object] | None) -> _Doc:
+    figures = figures or {}
+    doc = _Doc()
+    doc.add(config(exam, options), PREAMBLE)
+    doc.head = len(doc.lines)
+    views = {v.index: [C.problem_view(p) for p in v.problems] for v in versions}
+    if sheets:
+        for v in versions:
+            doc.begin()
+            _sheet(doc, exam, v, views[v.index], options, figures)
+            doc.end()
+    if keys:
+        doc.begin()
+        _overview(doc, exam, versions, views)
+        doc.end()
+        for v in versions:
+            doc.begin()
+            _key(doc, exam, v, views[v.index], options, figures)
+            doc.end()
+    return doc
 
 
 def source(exam, versions: Sequence, *, sheets: bool, keys: bool, options: C.Options,
            figures: Mapping[str, object] | None = None) -> tuple[str, dict[str, str]]:
     """Typst source for ``versions`` (their sheets, then their keys, or both) and its sys.inputs."""
-    figures = figures or {}
-    doc = _Doc()
-    doc.add(config(exam, options), PREAMBLE)
-    views = {v.index: [C.problem_view(p) for p in v.problems] for v in versions}
-    if sheets:
-        for v in versions:
-            _sheet(doc, exam, v, views[v.index], options, figures)
-    if keys:
-        _overview(doc, exam, versions, views)
-        for v in versions:
-            _key(doc, exam, v, views[v.index], options, figures)
-    return "\n".join(doc.lines) + "\n", doc.inputs
+    return _document(exam, versions, sheets=sheets, keys=keys, options=options, figures=figures).text()
 
 
 def _sheet(doc: _Doc, exam, v, views, options, figures) -> None:
@@ -360,18 +407,120 @@ def _mistakes(part: C.PartView) -> str:
 
 
 # ------------------------------------------------------------------------------------------------
+# Compiling.  Typst's memory grows with the document (its layout of every page is held until the
+# PDF is written: ~3.5 MiB per version's sheet, ~8.5 MiB per version's key with figures) and
+# typst-py keeps it after the call, growing again with each new document (measured: five 20-version
+# documents in a row peak at 440 MiB, each alone at 100-230 MiB).  So every compile runs in a
+# short-lived child process, and a document heavier than SEGMENT_WEIGHT is typeset in runs of
+# whole pieces (a version's sheet, the overview, a version's key), one child each, and the runs'
+# pages are joined in order.  A piece starts its own page run (the footer's "Page n of m" counts
+# within a version), so a run typesets alone exactly as inside the whole.
 
-def compile_pdf(src: str, inputs: Mapping[str, str]) -> bytes:
+SEGMENT_WEIGHT = 160_000  # source characters per compile: a child peaks near 150 MiB (sheets) at most
+SVG_DISCOUNT = 10  # a figure's SVG costs Typst about a tenth of what as much markup does (measured)
+
+# The child: reads {"src", "inputs", "tags"} as JSON on stdin, writes the PDF to stdout, or a
+# one-line diagnosis to stderr with exit status 3.  The working directory is dropped from sys.path
+# first, so that no file there can stand in for json or typst.
+_WORKER = r"""
+import sys
+if sys.path and sys.path[0] in ("", "."):
+    del sys.path[0]
+import json
+job = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+try:
+    import typst
+except ImportError as exc:
+    sys.stderr.write("the typst package is not importable: %s" % exc)
+    sys.exit(3)
+extra = {} if job["tags"] else {"pdf_tags": False}
+try:
+    pdf = typst.compile(job["src"].encode("utf-8"), sys_inputs=job["inputs"], ignore_system_fonts=True, **extra)
+except (typst.TypstError, RuntimeError) as exc:
+    sys.stderr.write(str(getattr(exc, "message", None) or exc))
+    sys.exit(3)
+sys.stdout.buffer.write(pdf)
+"""
+
+
+def _failed(message: str) -> PsyqError:
+    first = (str(message).strip().splitlines() or ["no diagnosis"])[0]
+    return PsyqError(f"Typst could not typeset the exam: {first}",
+                     hint="please report this with the command you ran")
+
+
+def compile_pdf(src: str, inputs: Mapping[str, str], *, tags: bool = True) -> bytes:
+    """One Typst document → PDF bytes, typeset in a child process that ends with the compile.
+
+    ``tags``: a tagged (accessible) PDF, as Typst makes by default; runs that are joined are made
+    untagged, since joining pages keeps no structure tree that their tags could point into."""
+    import subprocess
+    import sys
+
+    job = json.dumps({"src": src, "inputs": dict(inputs), "tags": tags}, ensure_ascii=False).encode("utf-8")
+    if not sys.executable:  # an embedded interpreter cannot start a child: typeset here
+        return _compile_here(src, inputs, tags)
+    proc = subprocess.run([sys.executable, "-c", _WORKER], input=job, capture_output=True)
+    if proc.returncode != 0 or not proc.stdout.startswith(b"%PDF-"):
+        raise _failed(proc.stderr.decode("utf-8", "replace") or f"the Typst process exited with {proc.returncode}")
+    return proc.stdout
+
+
+def _compile_here(src: str, inputs: Mapping[str, str], tags: bool) -> bytes:
     import typst
 
+    extra = {} if tags else {"pdf_tags": False}
     try:
-        return typst.compile(src.encode("utf-8"), sys_inputs=dict(inputs), ignore_system_fonts=True)
+        return typst.compile(src.encode("utf-8"), sys_inputs=dict(inputs), ignore_system_fonts=True, **extra)
     except (typst.TypstError, RuntimeError) as exc:  # a psyq bug, reported with Typst's diagnosis
-        message = getattr(exc, "message", None) or str(exc)
-        raise PsyqError(f"Typst could not typeset the exam: {str(message).strip().splitlines()[0]}",
-                        hint="please report this with the command you ran") from None
+        raise _failed(getattr(exc, "message", None) or str(exc)) from None
+
+
+def segments(pieces: Sequence[_Piece], budget: int = 0) -> list[list[_Piece]]:
+    """Consecutive pieces grouped so that each group weighs at most ``budget`` (one piece alone
+    may weigh more)."""
+    budget = budget or SEGMENT_WEIGHT
+    out: list[list[_Piece]] = []
+    weight = 0
+    for p in pieces:
+        if out and out[-1] and weight + p.weight <= budget:
+            out[-1].append(p)
+            weight += p.weight
+        else:
+            out.append([p])
+            weight = p.weight
+    return out
+
+
+def join_pdfs(parts: Sequence[bytes], *, duplex: bool = False) -> bytes:
+    """PDFs → one, pages in order, the first part's document info kept; no file identifier and no
+    dates beyond Typst's fixed ones, so the same parts give the same bytes.  ``duplex``: a blank
+    page where a part would otherwise start on an even page (as Typst's own break to an odd page)."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import NameObject
+
+    writer = PdfWriter()
+    info = None
+    for data in parts:
+        reader = PdfReader(io.BytesIO(data))
+        if duplex and len(writer.pages) % 2:
+            writer.add_blank_page()
+        for page in reader.pages:
+            writer.add_page(page)
+        if info is None:
+            info = {k: str(v) for k, v in (reader.metadata or {}).items()}
+            lang = reader.trailer["/Root"].get("/Lang")
+            if lang is not None:
+                writer._root_object[NameObject("/Lang")] = lang
+    writer.add_metadata(info or {})
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def render(exam, versions, *, sheets: bool, keys: bool, options: C.Options, figures=None) -> bytes:
-    src, inputs = source(exam, versions, sheets=sheets, keys=keys, options=options, figures=figures)
-    return compile_pdf(src, inputs)
+    doc = _document(exam, versions, sheets=sheets, keys=keys, options=options, figures=figures)
+    runs = segments(doc.pieces)
+    if len(runs) <= 1:
+        return compile_pdf(*doc.text())
+    return join_pdfs([compile_pdf(*doc.text(run), tags=False) for run in runs], duplex=options.duplex)
