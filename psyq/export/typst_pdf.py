@@ -419,7 +419,7 @@ def _mistakes(part: C.PartView) -> str:
 SEGMENT_WEIGHT = 160_000  # source characters per compile: a child peaks near 150 MiB (sheets) at most
 SVG_DISCOUNT = 10  # a figure's SVG costs Typst about a tenth of what as much markup does (measured)
 
-# The child: reads {"src", "inputs", "tags"} as JSON on stdin, writes the PDF to stdout, or a
+# The child: reads {"src", "inputs"} as JSON on stdin, writes the PDF to stdout, or a
 # one-line diagnosis to stderr with exit status 3.  The working directory is dropped from sys.path
 # first, so that no file there can stand in for json or typst.
 _WORKER = r"""
@@ -433,9 +433,8 @@ try:
 except ImportError as exc:
     sys.stderr.write("the typst package is not importable: %s" % exc)
     sys.exit(3)
-extra = {} if job["tags"] else {"pdf_tags": False}
 try:
-    pdf = typst.compile(job["src"].encode("utf-8"), sys_inputs=job["inputs"], ignore_system_fonts=True, **extra)
+    pdf = typst.compile(job["src"].encode("utf-8"), sys_inputs=job["inputs"], ignore_system_fonts=True)
 except (typst.TypstError, RuntimeError) as exc:
     sys.stderr.write(str(getattr(exc, "message", None) or exc))
     sys.exit(3)
@@ -449,29 +448,25 @@ def _failed(message: str) -> PsyqError:
                      hint="please report this with the command you ran")
 
 
-def compile_pdf(src: str, inputs: Mapping[str, str], *, tags: bool = True) -> bytes:
-    """One Typst document → PDF bytes, typeset in a child process that ends with the compile.
-
-    ``tags``: a tagged (accessible) PDF, as Typst makes by default; runs that are joined are made
-    untagged, since joining pages keeps no structure tree that their tags could point into."""
+def compile_pdf(src: str, inputs: Mapping[str, str]) -> bytes:
+    """One Typst document → PDF bytes, typeset in a child process that ends with the compile."""
     import subprocess
     import sys
 
-    job = json.dumps({"src": src, "inputs": dict(inputs), "tags": tags}, ensure_ascii=False).encode("utf-8")
+    job = json.dumps({"src": src, "inputs": dict(inputs)}, ensure_ascii=False).encode("utf-8")
     if not sys.executable:  # an embedded interpreter cannot start a child: typeset here
-        return _compile_here(src, inputs, tags)
+        return _compile_here(src, inputs)
     proc = subprocess.run([sys.executable, "-c", _WORKER], input=job, capture_output=True)
     if proc.returncode != 0 or not proc.stdout.startswith(b"%PDF-"):
         raise _failed(proc.stderr.decode("utf-8", "replace") or f"the Typst process exited with {proc.returncode}")
     return proc.stdout
 
 
-def _compile_here(src: str, inputs: Mapping[str, str], tags: bool) -> bytes:
+def _compile_here(src: str, inputs: Mapping[str, str]) -> bytes:
     import typst
 
-    extra = {} if tags else {"pdf_tags": False}
     try:
-        return typst.compile(src.encode("utf-8"), sys_inputs=dict(inputs), ignore_system_fonts=True, **extra)
+        return typst.compile(src.encode("utf-8"), sys_inputs=dict(inputs), ignore_system_fonts=True)
     except (typst.TypstError, RuntimeError) as exc:  # a psyq bug, reported with Typst's diagnosis
         raise _failed(getattr(exc, "message", None) or str(exc)) from None
 
@@ -493,9 +488,11 @@ def segments(pieces: Sequence[_Piece], budget: int = 0) -> list[list[_Piece]]:
 
 
 def join_pdfs(parts: Sequence[bytes], *, duplex: bool = False) -> bytes:
-    """PDFs → one, pages in order, the first part's document info kept; no file identifier and no
-    dates beyond Typst's fixed ones, so the same parts give the same bytes.  ``duplex``: a blank
-    page where a part would otherwise start on an even page (as Typst's own break to an odd page)."""
+    """PDFs → one, pages in order, the first part's document info and language kept; no file
+    identifier and no dates beyond Typst's fixed ones, so the same parts give the same bytes.
+    ``duplex``: a blank page where a part would start on an even page (as Typst's own break to an
+    odd page does inside one document).  The parts' structure trees (PDF tags) are not merged:
+    a joined file is untagged; every glyph, its position and its font are as in one document."""
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import NameObject
 
@@ -511,7 +508,7 @@ def join_pdfs(parts: Sequence[bytes], *, duplex: bool = False) -> bytes:
             info = {k: str(v) for k, v in (reader.metadata or {}).items()}
             lang = reader.trailer["/Root"].get("/Lang")
             if lang is not None:
-                writer._root_object[NameObject("/Lang")] = lang
+                (getattr(writer, "root_object", None) or writer._root_object)[NameObject("/Lang")] = lang
     writer.add_metadata(info or {})
     out = io.BytesIO()
     writer.write(out)
@@ -523,4 +520,4 @@ def render(exam, versions, *, sheets: bool, keys: bool, options: C.Options, figu
     runs = segments(doc.pieces)
     if len(runs) <= 1:
         return compile_pdf(*doc.text())
-    return join_pdfs([compile_pdf(*doc.text(run), tags=False) for run in runs], duplex=options.duplex)
+    return join_pdfs([compile_pdf(*doc.text(run)) for run in runs], duplex=options.duplex)
