@@ -357,3 +357,22 @@ def test_no_process_of_a_40_version_export_peaks_above_200_mib(tmp_path):
     assert 0 < int(hwm) <= 200 and 0 < int(kids) <= 200, out
     pages, texts = pdf_text((tmp_path / "big-key.pdf").read_bytes())
     assert count(r"Page 1 of \d+", texts) == 41
+
+
+def test_joining_frees_each_part_and_gives_the_bytes_a_plain_pypdf_join_gives(runs_exam):
+    from pypdf.generic import NameObject
+
+    exam = runs_exam
+    opts = C.Options(figures="none")
+    parts = [T.render(exam, [v], sheets=True, keys=False, options=opts) for v in exam.versions[:3]]
+    writer = pypdf.PdfWriter()  # the plain join: every reader kept alive until the end
+    readers = [pypdf.PdfReader(io.BytesIO(p)) for p in parts]
+    for r in readers:
+        for page in r.pages:
+            writer.add_page(page)
+    writer.add_metadata({k: str(v) for k, v in readers[0].metadata.items()})
+    writer._root_object[NameObject("/Lang")] = readers[0].trailer["/Root"]["/Lang"]
+    plain = io.BytesIO()
+    writer.write(plain)
+    assert T.join_pdfs(parts) == plain.getvalue()
+    assert pdf_text(T.join_pdfs(parts))[0] == sum(pdf_text(p)[0] for p in parts)

@@ -487,32 +487,57 @@ def segments(pieces: Sequence[_Piece], budget: int = 0) -> list[list[_Piece]]:
     return out
 
 
-def join_pdfs(parts: Sequence[bytes], *, duplex: bool = False) -> bytes:
-    """PDFs → one, pages in order, the first part's document info and language kept; no file
+class _Joiner:
+    """PDFs → one, pages in order, taken one part at a time (the parent holds the joined pages
+    and one part, never every part): the first part's document info and language kept; no file
     identifier and no dates beyond Typst's fixed ones, so the same parts give the same bytes.
     ``duplex``: a blank page where a part would start on an even page (as Typst's own break to an
     odd page does inside one document).  The parts' structure trees (PDF tags) are not merged:
     a joined file is untagged; every glyph, its position and its font are as in one document."""
-    from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import NameObject
 
-    writer = PdfWriter()
-    info = None
-    for data in parts:
+    def __init__(self, *, duplex: bool = False) -> None:
+        from pypdf import PdfWriter
+
+        self.writer = PdfWriter()
+        self.duplex = duplex
+        self.info: dict[str, str] | None = None
+
+    def add(self, data: bytes) -> None:
+        from pypdf import PdfReader
+        from pypdf.generic import NameObject
+
         reader = PdfReader(io.BytesIO(data))
-        if duplex and len(writer.pages) % 2:
-            writer.add_blank_page()
+        if self.duplex and len(self.writer.pages) % 2:
+            self.writer.add_blank_page()
         for page in reader.pages:
-            writer.add_page(page)
-        if info is None:
-            info = {k: str(v) for k, v in (reader.metadata or {}).items()}
+            self.writer.add_page(page)
+        if self.info is None:
+            self.info = {k: str(v) for k, v in (reader.metadata or {}).items()}
             lang = reader.trailer["/Root"].get("/Lang")
             if lang is not None:
-                (getattr(writer, "root_object", None) or writer._root_object)[NameObject("/Lang")] = lang
-    writer.add_metadata(info or {})
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
+                root = getattr(self.writer, "root_object", None) or self.writer._root_object
+                root[NameObject("/Lang")] = lang
+        # The pages are cloned into the writer by now, but pypdf keeps the reader alive (its
+        # IndirectObjects point back to it) with the part's bytes and every object it parsed:
+        # ~60 MiB over the 26 parts of a 200-version key.  Drop them; the joined bytes are the
+        # same (tests/test_export_pdf.py compares them with a join that keeps the readers).
+        for name, empty in (("resolved_objects", {}), ("xref", {}), ("stream", None)):
+            if hasattr(reader, name):
+                setattr(reader, name, empty)
+
+    def finish(self) -> bytes:
+        self.writer.add_metadata(self.info or {})
+        out = io.BytesIO()
+        self.writer.write(out)
+        return out.getvalue()
+
+
+def join_pdfs(parts: Sequence[bytes], *, duplex: bool = False) -> bytes:
+    """PDFs → one (see :class:`_Joiner`)."""
+    joiner = _Joiner(duplex=duplex)
+    for data in parts:
+        joiner.add(data)
+    return joiner.finish()
 
 
 def render(exam, versions, *, sheets: bool, keys: bool, options: C.Options, figures=None) -> bytes:
@@ -520,4 +545,7 @@ def render(exam, versions, *, sheets: bool, keys: bool, options: C.Options, figu
     runs = segments(doc.pieces)
     if len(runs) <= 1:
         return compile_pdf(*doc.text())
-    return join_pdfs([compile_pdf(*doc.text(run)) for run in runs], duplex=options.duplex)
+    joiner = _Joiner(duplex=options.duplex)
+    for run in runs:
+        joiner.add(compile_pdf(*doc.text(run)))
+    return joiner.finish()
