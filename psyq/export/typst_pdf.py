@@ -9,6 +9,7 @@ literal (:func:`string`); figures travel as ``sys.inputs`` strings, never as fil
 
 from __future__ import annotations
 
+import atexit
 import io
 import json
 import string as _string
@@ -419,26 +420,29 @@ def _mistakes(part: C.PartView) -> str:
 SEGMENT_WEIGHT = 160_000  # source characters per compile: a child peaks near 150 MiB (sheets) at most
 SVG_DISCOUNT = 10  # a figure's SVG costs Typst about a tenth of what as much markup does (measured)
 
-# The child: reads {"src", "inputs"} as JSON on stdin, writes the PDF to stdout, or a
-# one-line diagnosis to stderr with exit status 3.  The working directory is dropped from sys.path
-# first, so that no file there can stand in for json or typst.
+# The child: reads jobs from stdin (8-byte length, then {"src", "inputs"} as JSON) until EOF and
+# answers each with a status byte (0: a PDF, 1: Typst's diagnosis), an 8-byte length and the bytes.
+# The working directory is dropped from sys.path first, so that no file there can stand in for
+# json or typst.
 _WORKER = r"""
 import sys
 if sys.path and sys.path[0] in ("", "."):
     del sys.path[0]
-import json
-job = json.loads(sys.stdin.buffer.read().decode("utf-8"))
-try:
-    import typst
-except ImportError as exc:
-    sys.stderr.write("the typst package is not importable: %s" % exc)
-    sys.exit(3)
-try:
-    pdf = typst.compile(job["src"].encode("utf-8"), sys_inputs=job["inputs"], ignore_system_fonts=True)
-except (typst.TypstError, RuntimeError) as exc:
-    sys.stderr.write(str(getattr(exc, "message", None) or exc))
-    sys.exit(3)
-sys.stdout.buffer.write(pdf)
+import json, struct
+import typst
+inp, out = sys.stdin.buffer, sys.stdout.buffer
+while True:
+    head = inp.read(8)
+    if len(head) < 8:
+        break
+    job = json.loads(inp.read(struct.unpack(">Q", head)[0]).decode("utf-8"))
+    try:
+        data, status = typst.compile(job["src"].encode("utf-8"), sys_inputs=job["inputs"],
+                                     ignore_system_fonts=True), b"0"
+    except (typst.TypstError, RuntimeError) as exc:
+        data, status = str(getattr(exc, "message", None) or exc).encode("utf-8", "replace"), b"1"
+    out.write(status + struct.pack(">Q", len(data)) + data)
+    out.flush()
 """
 
 
@@ -448,18 +452,84 @@ def _failed(message: str) -> PsyqError:
                      hint="please report this with the command you ran")
 
 
+class _Typesetter:
+    """A child process that typesets documents until they weigh SEGMENT_WEIGHT in all (Typst's
+    memory grows with each), then ends; the next document starts a fresh one.  Many small
+    documents (--per-version) so share a child instead of paying a start each (~0.1 s)."""
+
+    def __init__(self) -> None:
+        import subprocess
+        import sys
+        import tempfile
+
+        self.errors = tempfile.TemporaryFile()  # a file, not a pipe: nothing the child says can block it
+        self.proc = subprocess.Popen([sys.executable, "-c", _WORKER], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=self.errors)
+        self.weight = 0
+
+    def compile(self, job: bytes) -> bytes:
+        import struct
+
+        try:
+            self.proc.stdin.write(struct.pack(">Q", len(job)) + job)
+            self.proc.stdin.flush()
+            head = self.proc.stdout.read(9)
+            if len(head) < 9:
+                raise BrokenPipeError
+            data = self.proc.stdout.read(struct.unpack(">Q", head[1:])[0])
+        except (BrokenPipeError, OSError):
+            self.close()
+            self.errors.seek(0)
+            said = self.errors.read().decode("utf-8", "replace").strip().splitlines()
+            raise _failed(said[-1] if said else f"the Typst process exited with {self.proc.returncode}") from None
+        if head[:1] != b"0":
+            raise _failed(data.decode("utf-8", "replace"))
+        return data
+
+    def close(self) -> None:
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        self.proc.wait()
+        self.proc.stdout.close()
+        self.errors.close()
+
+
+_typesetter: _Typesetter | None = None
+
+
+def close() -> None:
+    """End the Typst child process, if one is waiting (also done at exit)."""
+    global _typesetter
+    if _typesetter is not None:
+        t, _typesetter = _typesetter, None
+        t.close()
+
+
+atexit.register(close)
+
+
 def compile_pdf(src: str, inputs: Mapping[str, str]) -> bytes:
-    """One Typst document → PDF bytes, typeset in a child process that ends with the compile."""
-    import subprocess
+    """One Typst document → PDF bytes, typeset in a child process, never in this one (Typst keeps
+    what a compile used until its process ends)."""
+    global _typesetter
     import sys
 
-    job = json.dumps({"src": src, "inputs": dict(inputs)}, ensure_ascii=False).encode("utf-8")
     if not sys.executable:  # an embedded interpreter cannot start a child: typeset here
         return _compile_here(src, inputs)
-    proc = subprocess.run([sys.executable, "-c", _WORKER], input=job, capture_output=True)
-    if proc.returncode != 0 or not proc.stdout.startswith(b"%PDF-"):
-        raise _failed(proc.stderr.decode("utf-8", "replace") or f"the Typst process exited with {proc.returncode}")
-    return proc.stdout
+    weight = len(src) + sum(len(v) for v in inputs.values()) // SVG_DISCOUNT
+    if _typesetter is not None and _typesetter.weight + weight > SEGMENT_WEIGHT:
+        close()
+    if _typesetter is None:
+        _typesetter = _Typesetter()
+    _typesetter.weight += weight
+    job = json.dumps({"src": src, "inputs": dict(inputs)}, ensure_ascii=False).encode("utf-8")
+    try:
+        return _typesetter.compile(job)
+    except PsyqError:
+        close()  # a fresh child for whatever comes next
+        raise
 
 
 def _compile_here(src: str, inputs: Mapping[str, str]) -> bytes:
