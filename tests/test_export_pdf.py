@@ -376,3 +376,19 @@ def test_joining_frees_each_part_and_gives_the_bytes_a_plain_pypdf_join_gives(ru
     writer.write(plain)
     assert T.join_pdfs(parts) == plain.getvalue()
     assert pdf_text(T.join_pdfs(parts))[0] == sum(pdf_text(p)[0] for p in parts)
+
+
+def test_small_documents_share_a_typst_child_until_they_weigh_a_run(monkeypatch):
+    exam = build(["occupancy-from-ki"], versions=3, templates=())
+    opts = C.Options(figures="none")
+    srcs = [T.source(exam, [v], sheets=True, keys=False, options=opts)[0] for v in exam.versions]
+    monkeypatch.setattr(T, "SEGMENT_WEIGHT", 2 * len(srcs[0]) + 100)
+    T.close()
+    pids = []
+    for src in srcs:
+        T.compile_pdf(src, {})
+        pids.append(T._typesetter.proc.pid)
+    assert pids[0] == pids[1] != pids[2]  # two fit in one child's budget, the third starts afresh
+    child = T._typesetter.proc
+    T.close()
+    assert T._typesetter is None and child.returncode == 0  # ended, not killed
