@@ -355,7 +355,7 @@ def test_no_process_of_a_40_version_export_peaks_above_200_mib(tmp_path):
     hwm, kids, typst_loaded = out.split()
     assert typst_loaded == "False"
     assert 0 < int(hwm) <= 200 and 0 < int(kids) <= 200, out
-    pages, texts = pdf_text((tmp_path / "big-key.pdf").read_bytes())
+    _n, texts = pdf_text((tmp_path / "big-key.pdf").read_bytes())
     assert count(r"Page 1 of \d+", texts) == 41
 
 

@@ -462,7 +462,8 @@ class _Typesetter:
         import sys
         import tempfile
 
-        self.errors = tempfile.TemporaryFile()  # a file, not a pipe: nothing the child says can block it
+        # a file, not a pipe: nothing the child says can block it; closed by close()
+        self.errors = tempfile.TemporaryFile()  # noqa: SIM115
         self.proc = subprocess.Popen([sys.executable, "-c", _WORKER], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=self.errors)
         self.weight = 0
