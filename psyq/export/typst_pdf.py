@@ -1,4 +1,5 @@
-"""PDF exam sheets and answer keys, typeset with Typst in-process (the ``typst`` Python package).
+"""PDF exam sheets and answer keys, typeset with Typst (the ``typst`` Python package) in a child
+process, a long document in runs of whole versions whose pages are joined (see "Compiling" below).
 
 No TeX, no network: only the fonts embedded in Typst itself are used (Libertinus Serif, New
 Computer Modern Math, DejaVu Sans Mono; system fonts are ignored so that every machine makes the
@@ -412,10 +413,13 @@ def _mistakes(part: C.PartView) -> str:
 # PDF is written: ~3.5 MiB per version's sheet, ~8.5 MiB per version's key with figures) and
 # typst-py keeps it after the call, growing again with each new document (measured: five 20-version
 # documents in a row peak at 440 MiB, each alone at 100-230 MiB).  So every compile runs in a
-# short-lived child process, and a document heavier than SEGMENT_WEIGHT is typeset in runs of
+# child process (never psyq's own), and a document heavier than SEGMENT_WEIGHT is typeset in runs of
 # whole pieces (a version's sheet, the overview, a version's key), one child each, and the runs'
 # pages are joined in order.  A piece starts its own page run (the footer's "Page n of m" counts
-# within a version), so a run typesets alone exactly as inside the whole.
+# within a version), so a run typesets alone exactly as inside the whole.  A child is kept for
+# the next document while the documents it typeset weigh SEGMENT_WEIGHT in all, so that many
+# small files (--per-version) do not each pay a start.  Not bounded: the overview of a very large
+# exam is one piece (a table of every version: 70 kB of source at 200 versions × 5 problems).
 
 SEGMENT_WEIGHT = 160_000  # source characters per compile: a child peaks near 150 MiB (sheets) at most
 SVG_DISCOUNT = 10  # a figure's SVG costs Typst about a tenth of what as much markup does (measured)
