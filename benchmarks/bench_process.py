@@ -217,27 +217,74 @@ main()
 '''
 
 
+def _tree_rss(root: int, page: int) -> int:
+    """Resident bytes of ``root`` and all its descendants now (shared pages counted in each)."""
+    children: dict[int, list[int]] = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(name))
+    total, todo = 0, [root]
+    while todo:
+        pid = todo.pop()
+        todo += children.get(pid, [])
+        try:
+            with open(f"/proc/{pid}/statm") as f:
+                total += int(f.read().split()[1]) * page
+        except (OSError, ValueError, IndexError):
+            pass
+    return total
+
+
 def pdf_peak(versions: int = 200, log=print) -> dict:
+    """Peak memory of a PDF export, every process psyq starts counted: psyq's own VmHWM; the
+    largest peak of any one process (psyq, its figure workers, its Typst children), which is
+    wait4's ru_maxrss (Linux: the maximum over the process and every descendant it reaped); and
+    the sum over all of them at once, sampled every 20 ms from /proc."""
     if not Path("/proc/self/status").exists():
         return {"skipped": "peak memory needs /proc (Linux)", "verdicts": []}
     out = Path(tempfile.mkdtemp(prefix="psyq-bench-pdf-")) / "exam.pdf"
     argv = [sys.executable, "-c", _PEAK, "export", *PDF_TEMPLATES, "--format", "pdf",
             "--versions", str(versions), "--key", "--out", str(out)]
+    page = os.sysconf("SC_PAGE_SIZE")
+    err = out.parent / "stderr.txt"
     t0 = time.perf_counter()
-    proc = subprocess.run(argv, capture_output=True, text=True, env=_env(out.parent))
+    with open(err, "w") as err_file:
+        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err_file, env=_env(out.parent))
+        together = 0
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            together = max(together, _tree_rss(proc.pid, page))
+            time.sleep(0.02)
     secs = time.perf_counter() - t0
-    lines = [x for x in proc.stderr.splitlines() if x.startswith("PEAK ")]
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    stderr = err.read_text()
+    lines = [x for x in stderr.splitlines() if x.startswith("PEAK ")]
     if proc.returncode != 0 or not lines:
-        return {"skipped": f"psyq export failed (exit {proc.returncode}): {proc.stderr.strip()[-300:]}",
+        return {"skipped": f"psyq export failed (exit {proc.returncode}): {stderr.strip()[-300:]}",
                 "verdicts": [(f"PDF export {versions} × 5 peak RSS ≤ {PDF_TARGET_MIB} MiB", False)]}
-    peak = int(lines[-1].split()[1]) / 2**20
-    size = out.stat().st_size / 2**20 if out.exists() else 0
+    own = int(lines[-1].split()[1]) / 2**20
+    largest = usage.ru_maxrss / 1024  # KiB on Linux
+    together /= 2**20
+    size = sum(p.stat().st_size for p in out.parent.glob("*.pdf")) / 2**20
     shutil.rmtree(out.parent, ignore_errors=True)
-    log(f"  pdf export {versions}×5: peak {peak:.0f} MiB, {secs:.0f} s")
+    log(f"  pdf export {versions}×5: psyq {own:.0f} MiB, largest process {largest:.0f} MiB, "
+        f"all at once {together:.0f} MiB, {secs:.0f} s wall, {usage.ru_utime + usage.ru_stime:.0f} s CPU")
     rows = [[f"psyq export {' '.join(PDF_TEMPLATES)} --format pdf --versions {versions} --key",
-             f"{peak:.0f} MiB", f"{size:.1f} MiB", f"{secs:.0f} s"]]
-    return {"table": table(["whole process", "peak RSS (VmHWM)", "PDF size", "wall"], rows),
-            "verdicts": [(f"PDF export {versions} × 5 peak RSS ≤ {PDF_TARGET_MIB} MiB", peak <= PDF_TARGET_MIB)]}
+             f"{own:.0f} MiB", f"{largest:.0f} MiB", f"{together:.0f} MiB", f"{size:.1f} MiB",
+             f"{secs:.0f} s", f"{usage.ru_utime + usage.ru_stime:.0f} s"]]
+    met = max(own, largest) <= PDF_TARGET_MIB
+    return {"table": table(["whole process", "psyq's own peak (VmHWM)",
+                            "largest peak of any process it starts (wait4 ru_maxrss)",
+                            "all its processes at once (sum of RSS, sampled)", "PDFs (sheets + key)",
+                            "wall", "CPU, children included"], rows),
+            "verdicts": [(f"PDF export {versions} × 5 peak RSS ≤ {PDF_TARGET_MIB} MiB, every process", met)]}
 
 
 def under_load(busy: int = 6, log=print) -> dict:
@@ -319,10 +366,12 @@ def section(r: dict) -> tuple[str, list[tuple[str, bool]]]:
               "import (~115 ms CPU here) for every command that makes an instance, and typer's run-time",
               "parameter coercion, which imports pydantic and builds a TypeAdapter per parameter (~90 ms CPU)",
               "for every command but --help; rich's console ~30 ms. `psyq --help` pays none of them.",
-              "A PDF export's peak is Typst's, not Python's: the Python side peaks near 66 MiB for 60",
-              "versions; each typst.compile of a document holding every version grows with the versions",
-              "(~200 MiB for 60 sheets, ~270 MiB more for their key), and typst-py keeps that memory after",
-              "the call, so the sheets and the key add up."]
+              "A PDF export's peak is Typst's, not Python's: Typst holds the layout of every page of a",
+              "document until it writes the PDF (~3.5 MiB per version's sheet, ~8.5 MiB per version's key",
+              "with figures), and typst-py keeps that memory after the call.  So psyq compiles in child",
+              "processes that end with the compile, a long document in runs of whole versions (about",
+              "160,000 characters of Typst source each), and joins the runs' pages with pypdf",
+              "(psyq/export/typst_pdf.py)."]
     return "\n".join(lines), verdicts
 
 

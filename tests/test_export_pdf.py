@@ -272,3 +272,141 @@ def test_no_table_rule_touches_the_text_below_it():
                          if min(ln["x1"], r["x1"]) - max(ln["x0"], r["x0"]) > 1 and r["top"] >= ln["top"] - 3]
                 if below:
                     assert min(below) >= 1.5, ("sheet" if sheets else "key", n, ln["top"], min(below))
+
+
+# ------------------------------------------------------------------------------------------------
+# Memory (issue 12): every compile in a child process that ends with it; a heavy document typeset
+# in runs of whole versions and joined — the same glyphs at the same places, reproducible bytes
+
+def _glyphs(data: bytes):
+    """Every character of every page with its position and font (subset prefix dropped)."""
+    return [[(c["text"], round(c["x0"], 2), round(c["top"], 2), c["fontname"].split("+")[-1]) for c in p.chars]
+            for p in _pages(data)]
+
+
+@pytest.fixture(scope="module")
+def runs_exam():
+    return build(ITEMS, versions=4, seed=5, title="Runs")
+
+
+@pytest.mark.parametrize("duplex", [False, True])
+def test_a_document_typeset_in_runs_has_the_same_pages_as_one_compile(runs_exam, monkeypatch, duplex):
+    exam = runs_exam
+    opts = C.Options(figures="none", duplex=duplex)
+    whole = T.render(exam, exam.versions, sheets=True, keys=True, options=opts)
+    monkeypatch.setattr(T, "SEGMENT_WEIGHT", 12_000)  # a version or two per run
+    doc = T._document(exam, exam.versions, sheets=True, keys=True, options=opts, figures=None)
+    runs = T.segments(doc.pieces)
+    assert len(doc.pieces) == 2 * 4 + 1 and 4 <= len(runs) < len(doc.pieces)
+    joined = T.render(exam, exam.versions, sheets=True, keys=True, options=opts)
+    assert joined != whole  # really joined from runs …
+    assert _glyphs(joined) == _glyphs(whole)  # … with every glyph where one compile puts it
+    pages, texts = pdf_text(joined)
+    assert pages == pdf_text(whole)[0]
+    starts = [i for i, t in enumerate(texts) if "Page 1 of" in t]
+    assert len(starts) == 4 + 1 + 4  # sheets, the overview, keys: each its own page run
+    if duplex:
+        assert all(i % 2 == 0 for i in starts)
+    for i, t in enumerate(texts):  # the footers count within a version across the joins
+        m = re.search(r"Page (\d+) of (\d+)", t)
+        if m:
+            first = max(s for s in starts if s <= i)
+            assert int(m.group(1)) == i - first + 1 and int(m.group(1)) <= int(m.group(2))
+    assert T.render(exam, exam.versions, sheets=True, keys=True, options=opts) == joined  # reproducible
+    reader = pypdf.PdfReader(io.BytesIO(joined))
+    info = dict(pypdf.PdfReader(io.BytesIO(whole)).metadata)
+    assert info["/Title"] == "Runs" and info["/CreationDate"].startswith("D:20260101")
+    assert {k: v for k, v in reader.metadata.items() if k != "/Producer"} == info  # Typst's fixed dates
+    assert "/ID" not in reader.trailer  # no random file identifier
+    assert reader.trailer["/Root"]["/Lang"] == "en"
+
+
+def test_runs_hold_whole_pieces_in_order_under_the_weight():
+    P = T._Piece
+    pieces = [P(i, i + 1, (), w) for i, w in enumerate([50, 60, 200, 10, 10, 90, 5])]
+    runs = T.segments(pieces, 100)
+    assert [[p.weight for p in r] for r in runs] == [[50], [60], [200], [10, 10], [90, 5]]
+    assert [p for r in runs for p in r] == pieces
+    assert T.segments([], 100) == []
+
+
+def test_a_run_carries_only_the_figures_it_shows():
+    exam = build(["occupancy-from-ki"], versions=2, templates=())
+    from psyq import figures as F
+
+    inst = [p.instance for v in exam.versions for p in v.problems]
+    figs = F.figures_for(inst, jobs=1, sheets=False)
+    doc = T._document(exam, exam.versions, sheets=False, keys=True, options=C.Options(), figures=figs)
+    assert len(doc.inputs) == 2
+    src, inputs = doc.text(doc.pieces[2:])  # version 2's key
+    assert list(inputs) == ["fig2"] and 'sys.inputs.at("fig2")' in src and "fig1" not in src
+    assert src.startswith("\n".join(doc.lines[:doc.head]))  # the settings and the preamble
+
+
+def test_typst_errors_from_the_child_process_are_one_line_psyq_errors():
+    from psyq.errors import PsyqError
+
+    with pytest.raises(PsyqError, match=r"^Typst could not typeset the exam: .*unknown variable"):
+        T.compile_pdf("#nonexistent-thing\n", {})
+
+
+def test_no_process_of_a_40_version_export_peaks_above_200_mib(tmp_path):
+    """Before: the sheets and the key compiled in psyq's own process, and Typst kept what each
+    used (~500 MiB here).  Now each run is compiled in a child; the parent never loads Typst."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    if not Path("/proc/self/status").exists():
+        pytest.skip("peak memory is read from /proc (Linux)")
+    code = (
+        "import resource, sys\n"
+        "from typer.testing import CliRunner\n"
+        "from psyq.cli import app\n"
+        f"r = CliRunner().invoke(app, ['export', {', '.join(repr(i) for i in ITEMS)}, '--versions', '40', "
+        f"'--key', '--figures', 'none', '--out', {str(tmp_path / 'big.pdf')!r}])\n"
+        "assert r.exit_code == 0, r.output\n"
+        "hwm = [int(x.split()[1]) for x in open('/proc/self/status') if x.startswith('VmHWM:')][0] // 1024\n"
+        "kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024\n"
+        "print(hwm, kids, 'typst' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    hwm, kids, typst_loaded = out.split()
+    assert typst_loaded == "False"
+    assert 0 < int(hwm) <= 200 and 0 < int(kids) <= 200, out
+    _n, texts = pdf_text((tmp_path / "big-key.pdf").read_bytes())
+    assert count(r"Page 1 of \d+", texts) == 41
+
+
+def test_joining_frees_each_part_and_gives_the_bytes_a_plain_pypdf_join_gives(runs_exam):
+    from pypdf.generic import NameObject
+
+    exam = runs_exam
+    opts = C.Options(figures="none")
+    parts = [T.render(exam, [v], sheets=True, keys=False, options=opts) for v in exam.versions[:3]]
+    writer = pypdf.PdfWriter()  # the plain join: every reader kept alive until the end
+    readers = [pypdf.PdfReader(io.BytesIO(p)) for p in parts]
+    for r in readers:
+        for page in r.pages:
+            writer.add_page(page)
+    writer.add_metadata({k: str(v) for k, v in readers[0].metadata.items()})
+    writer._root_object[NameObject("/Lang")] = readers[0].trailer["/Root"]["/Lang"]
+    plain = io.BytesIO()
+    writer.write(plain)
+    assert T.join_pdfs(parts) == plain.getvalue()
+    assert pdf_text(T.join_pdfs(parts))[0] == sum(pdf_text(p)[0] for p in parts)
+
+
+def test_small_documents_share_a_typst_child_until_they_weigh_a_run(monkeypatch):
+    exam = build(["occupancy-from-ki"], versions=3, templates=())
+    opts = C.Options(figures="none")
+    srcs = [T.source(exam, [v], sheets=True, keys=False, options=opts)[0] for v in exam.versions]
+    monkeypatch.setattr(T, "SEGMENT_WEIGHT", 2 * len(srcs[0]) + 100)
+    T.close()
+    pids = []
+    for src in srcs:
+        T.compile_pdf(src, {})
+        pids.append(T._typesetter.proc.pid)
+    assert pids[0] == pids[1] != pids[2]  # two fit in one child's budget, the third starts afresh
+    child = T._typesetter.proc
+    T.close()
+    assert T._typesetter is None and child.returncode == 0  # ended, not killed

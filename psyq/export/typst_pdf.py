@@ -1,4 +1,5 @@
-"""PDF exam sheets and answer keys, typeset with Typst in-process (the ``typst`` Python package).
+"""PDF exam sheets and answer keys, typeset with Typst (the ``typst`` Python package) in a child
+process, a long document in runs of whole versions whose pages are joined (see "Compiling" below).
 
 No TeX, no network: only the fonts embedded in Typst itself are used (Libertinus Serif, New
 Computer Modern Math, DejaVu Sans Mono; system fonts are ignored so that every machine makes the
@@ -9,8 +10,11 @@ literal (:func:`string`); figures travel as ``sys.inputs`` strings, never as fil
 
 from __future__ import annotations
 
+import atexit
+import io
+import json
 import string as _string
-from typing import Mapping, Sequence
+from typing import Mapping, NamedTuple, Sequence
 
 from psyq.errors import PsyqError
 from psyq.export import common as C
@@ -195,12 +199,18 @@ PREAMBLE = r"""
 
 
 class _Doc:
-    """Typst source being written, with the figures it embeds as sys.inputs."""
+    """Typst source being written, with the figures it embeds as sys.inputs, cut into pieces (a
+    version's sheet, the overview, a version's key) that each start a page run of their own, so
+    that any run of consecutive pieces typesets alone exactly as it does inside the whole."""
 
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.inputs: dict[str, str] = {}
         self._names: dict[tuple[str, str], str] = {}
+        self.head = 0  # lines[:head]: the settings and the preamble every document starts with
+        self.pieces: list[_Piece] = []
+        self._start = 0
+        self._used: dict[str, None] = {}
 
     def add(self, *lines: str) -> None:
         self.lines.extend(lines)
@@ -212,24 +222,63 @@ class _Doc:
             name = f"fig{len(self._names) + 1}"
             self._names[key] = name
             self.inputs[name] = svg
+        self._used[name] = None
         return f'sys.inputs.at("{name}")'
+
+    def begin(self) -> None:
+        self._start, self._used = len(self.lines), {}
+
+    def end(self) -> None:
+        lines = self.lines[self._start:]
+        weight = sum(len(x) + 1 for x in lines) + sum(len(self.inputs[n]) for n in self._used) // SVG_DISCOUNT
+        self.pieces.append(_Piece(self._start, len(self.lines), tuple(self._used), weight))
+
+    def text(self, pieces: Sequence[_Piece] | None = None) -> tuple[str, dict[str, str]]:
+        """The source and sys.inputs of a document holding ``pieces`` (default: the whole)."""
+        if pieces is None:
+            return "\n".join(self.lines) + "\n", self.inputs
+        lines = self.lines[:self.head]
+        used: dict[str, None] = {}
+        for p in pieces:
+            lines += self.lines[p.start:p.end]
+            used.update(dict.fromkeys(p.figures))
+        return "\n".join(lines) + "\n", {k: v for k, v in self.inputs.items() if k in used}
+
+
+class _Piece(NamedTuple):
+    start: int  # its lines in _Doc.lines
+    end: int
+    figures: tuple[str, ...]  # the sys.inputs it shows
+    weight: int  # what it costs Typst, roughly: characters of source (+ figures, discounted)
+
+
+def _document(exam, versions: Sequence, *, sheets: bool, keys: bool, options: C.Options,
+              figures: Mapping[str, object] | None) -> _Doc:
+    figures = figures or {}
+    doc = _Doc()
+    doc.add(config(exam, options), PREAMBLE)
+    doc.head = len(doc.lines)
+    views = {v.index: [C.problem_view(p) for p in v.problems] for v in versions}
+    if sheets:
+        for v in versions:
+            doc.begin()
+            _sheet(doc, exam, v, views[v.index], options, figures)
+            doc.end()
+    if keys:
+        doc.begin()
+        _overview(doc, exam, versions, views)
+        doc.end()
+        for v in versions:
+            doc.begin()
+            _key(doc, exam, v, views[v.index], options, figures)
+            doc.end()
+    return doc
 
 
 def source(exam, versions: Sequence, *, sheets: bool, keys: bool, options: C.Options,
            figures: Mapping[str, object] | None = None) -> tuple[str, dict[str, str]]:
     """Typst source for ``versions`` (their sheets, then their keys, or both) and its sys.inputs."""
-    figures = figures or {}
-    doc = _Doc()
-    doc.add(config(exam, options), PREAMBLE)
-    views = {v.index: [C.problem_view(p) for p in v.problems] for v in versions}
-    if sheets:
-        for v in versions:
-            _sheet(doc, exam, v, views[v.index], options, figures)
-    if keys:
-        _overview(doc, exam, versions, views)
-        for v in versions:
-            _key(doc, exam, v, views[v.index], options, figures)
-    return "\n".join(doc.lines) + "\n", doc.inputs
+    return _document(exam, versions, sheets=sheets, keys=keys, options=options, figures=figures).text()
 
 
 def _sheet(doc: _Doc, exam, v, views, options, figures) -> None:
@@ -360,18 +409,218 @@ def _mistakes(part: C.PartView) -> str:
 
 
 # ------------------------------------------------------------------------------------------------
+# Compiling.  Typst's memory grows with the document (its layout of every page is held until the
+# PDF is written: ~3.5 MiB per version's sheet, ~8.5 MiB per version's key with figures) and
+# typst-py keeps it after the call, growing again with each new document (measured: five 20-version
+# documents in a row peak at 440 MiB, each alone at 100-230 MiB).  So every compile runs in a
+# child process (never psyq's own), and a document heavier than SEGMENT_WEIGHT is typeset in runs of
+# whole pieces (a version's sheet, the overview, a version's key), one child each, and the runs'
+# pages are joined in order.  A piece starts its own page run (the footer's "Page n of m" counts
+# within a version), so a run typesets alone exactly as inside the whole.  A child is kept for
+# the next document while the documents it typeset weigh SEGMENT_WEIGHT in all, so that many
+# small files (--per-version) do not each pay a start.  Not bounded: the overview of a very large
+# exam is one piece (a table of every version: 70 kB of source at 200 versions × 5 problems).
+
+SEGMENT_WEIGHT = 160_000  # source characters per compile: a child peaks near 150 MiB (sheets) at most
+SVG_DISCOUNT = 10  # a figure's SVG costs Typst about a tenth of what as much markup does (measured)
+
+# The child: reads jobs from stdin (8-byte length, then {"src", "inputs"} as JSON) until EOF and
+# answers each with a status byte (0: a PDF, 1: Typst's diagnosis), an 8-byte length and the bytes.
+# The working directory is dropped from sys.path first, so that no file there can stand in for
+# json or typst.
+_WORKER = r"""
+import sys
+if sys.path and sys.path[0] in ("", "."):
+    del sys.path[0]
+import json, struct
+import typst
+inp, out = sys.stdin.buffer, sys.stdout.buffer
+while True:
+    head = inp.read(8)
+    if len(head) < 8:
+        break
+    job = json.loads(inp.read(struct.unpack(">Q", head)[0]).decode("utf-8"))
+    try:
+        data, status = typst.compile(job["src"].encode("utf-8"), sys_inputs=job["inputs"],
+                                     ignore_system_fonts=True), b"0"
+    except (typst.TypstError, RuntimeError) as exc:
+        data, status = str(getattr(exc, "message", None) or exc).encode("utf-8", "replace"), b"1"
+    out.write(status + struct.pack(">Q", len(data)) + data)
+    out.flush()
+"""
+
+
+def _failed(message: str) -> PsyqError:
+    first = (str(message).strip().splitlines() or ["no diagnosis"])[0]
+    return PsyqError(f"Typst could not typeset the exam: {first}",
+                     hint="please report this with the command you ran")
+
+
+class _Typesetter:
+    """A child process that typesets documents until they weigh SEGMENT_WEIGHT in all (Typst's
+    memory grows with each), then ends; the next document starts a fresh one.  Many small
+    documents (--per-version) so share a child instead of paying a start each (~0.1 s)."""
+
+    def __init__(self) -> None:
+        import subprocess
+        import sys
+        import tempfile
+
+        # a file, not a pipe: nothing the child says can block it; closed by close()
+        self.errors = tempfile.TemporaryFile()  # noqa: SIM115
+        self.proc = subprocess.Popen([sys.executable, "-c", _WORKER], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=self.errors)
+        self.weight = 0
+
+    def compile(self, job: bytes) -> bytes:
+        import struct
+
+        try:
+            self.proc.stdin.write(struct.pack(">Q", len(job)) + job)
+            self.proc.stdin.flush()
+            head = self.proc.stdout.read(9)
+            if len(head) < 9:
+                raise BrokenPipeError
+            data = self.proc.stdout.read(struct.unpack(">Q", head[1:])[0])
+        except (BrokenPipeError, OSError):
+            self.close()
+            self.errors.seek(0)
+            said = self.errors.read().decode("utf-8", "replace").strip().splitlines()
+            raise _failed(said[-1] if said else f"the Typst process exited with {self.proc.returncode}") from None
+        if head[:1] != b"0":
+            raise _failed(data.decode("utf-8", "replace"))
+        return data
+
+    def close(self) -> None:
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        self.proc.wait()
+        self.proc.stdout.close()
+        self.errors.close()
+
+
+_typesetter: _Typesetter | None = None
+
+
+def close() -> None:
+    """End the Typst child process, if one is waiting (also done at exit)."""
+    global _typesetter
+    if _typesetter is not None:
+        t, _typesetter = _typesetter, None
+        t.close()
+
+
+atexit.register(close)
+
 
 def compile_pdf(src: str, inputs: Mapping[str, str]) -> bytes:
+    """One Typst document → PDF bytes, typeset in a child process, never in this one (Typst keeps
+    what a compile used until its process ends)."""
+    global _typesetter
+    import sys
+
+    if not sys.executable:  # an embedded interpreter cannot start a child: typeset here
+        return _compile_here(src, inputs)
+    weight = len(src) + sum(len(v) for v in inputs.values()) // SVG_DISCOUNT
+    if _typesetter is not None and _typesetter.weight + weight > SEGMENT_WEIGHT:
+        close()
+    if _typesetter is None:
+        _typesetter = _Typesetter()
+    _typesetter.weight += weight
+    job = json.dumps({"src": src, "inputs": dict(inputs)}, ensure_ascii=False).encode("utf-8")
+    try:
+        return _typesetter.compile(job)
+    except PsyqError:
+        close()  # a fresh child for whatever comes next
+        raise
+
+
+def _compile_here(src: str, inputs: Mapping[str, str]) -> bytes:
     import typst
 
     try:
         return typst.compile(src.encode("utf-8"), sys_inputs=dict(inputs), ignore_system_fonts=True)
     except (typst.TypstError, RuntimeError) as exc:  # a psyq bug, reported with Typst's diagnosis
-        message = getattr(exc, "message", None) or str(exc)
-        raise PsyqError(f"Typst could not typeset the exam: {str(message).strip().splitlines()[0]}",
-                        hint="please report this with the command you ran") from None
+        raise _failed(getattr(exc, "message", None) or str(exc)) from None
+
+
+def segments(pieces: Sequence[_Piece], budget: int = 0) -> list[list[_Piece]]:
+    """Consecutive pieces grouped so that each group weighs at most ``budget`` (one piece alone
+    may weigh more)."""
+    budget = budget or SEGMENT_WEIGHT
+    out: list[list[_Piece]] = []
+    weight = 0
+    for p in pieces:
+        if out and out[-1] and weight + p.weight <= budget:
+            out[-1].append(p)
+            weight += p.weight
+        else:
+            out.append([p])
+            weight = p.weight
+    return out
+
+
+class _Joiner:
+    """PDFs → one, pages in order, taken one part at a time (the parent holds the joined pages
+    and one part, never every part): the first part's document info and language kept; no file
+    identifier and no dates beyond Typst's fixed ones, so the same parts give the same bytes.
+    ``duplex``: a blank page where a part would start on an even page (as Typst's own break to an
+    odd page does inside one document).  The parts' structure trees (PDF tags) are not merged:
+    a joined file is untagged; every glyph, its position and its font are as in one document."""
+
+    def __init__(self, *, duplex: bool = False) -> None:
+        from pypdf import PdfWriter
+
+        self.writer = PdfWriter()
+        self.duplex = duplex
+        self.info: dict[str, str] | None = None
+
+    def add(self, data: bytes) -> None:
+        from pypdf import PdfReader
+        from pypdf.generic import NameObject
+
+        reader = PdfReader(io.BytesIO(data))
+        if self.duplex and len(self.writer.pages) % 2:
+            self.writer.add_blank_page()
+        for page in reader.pages:
+            self.writer.add_page(page)
+        if self.info is None:
+            self.info = {k: str(v) for k, v in (reader.metadata or {}).items()}
+            lang = reader.trailer["/Root"].get("/Lang")
+            if lang is not None:
+                root = getattr(self.writer, "root_object", None) or self.writer._root_object
+                root[NameObject("/Lang")] = lang
+        # The pages are cloned into the writer by now, but pypdf keeps the reader alive (its
+        # IndirectObjects point back to it) with the part's bytes and every object it parsed:
+        # ~60 MiB over the 26 parts of a 200-version key.  Drop them; the joined bytes are the
+        # same (tests/test_export_pdf.py compares them with a join that keeps the readers).
+        for name, empty in (("resolved_objects", {}), ("xref", {}), ("stream", None)):
+            if hasattr(reader, name):
+                setattr(reader, name, empty)
+
+    def finish(self) -> bytes:
+        self.writer.add_metadata(self.info or {})
+        out = io.BytesIO()
+        self.writer.write(out)
+        return out.getvalue()
+
+
+def join_pdfs(parts: Sequence[bytes], *, duplex: bool = False) -> bytes:
+    """PDFs → one (see :class:`_Joiner`)."""
+    joiner = _Joiner(duplex=duplex)
+    for data in parts:
+        joiner.add(data)
+    return joiner.finish()
 
 
 def render(exam, versions, *, sheets: bool, keys: bool, options: C.Options, figures=None) -> bytes:
-    src, inputs = source(exam, versions, sheets=sheets, keys=keys, options=options, figures=figures)
-    return compile_pdf(src, inputs)
+    doc = _document(exam, versions, sheets=sheets, keys=keys, options=options, figures=figures)
+    runs = segments(doc.pieces)
+    if len(runs) <= 1:
+        return compile_pdf(*doc.text())
+    joiner = _Joiner(duplex=options.duplex)
+    for run in runs:
+        joiner.add(compile_pdf(*doc.text(run)))
+    return joiner.finish()
