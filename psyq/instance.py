@@ -230,34 +230,36 @@ def _to_display_factor(template: Template, name: str) -> float:
     return units.convert(1.0, units.unit(sym.unit), units.unit(sym.display_unit))
 
 
+def table_row_value(template: Template, p: Param, row: str) -> tuple[float, float, float]:
+    """(value, low, high) of one table row, converted to the parameter's unit."""
+    from psyq import units
+
+    try:
+        dv = _tables(template).value(p.table, row, p.column)
+    except PsyqError as exc:
+        raise TemplateError(f"table lookup failed: {exc.message}", file=template.path,
+                            key=f"params.{p.name}", hint=exc.hint) from None
+    target = _param_unit(template, p)
+    factor = 1.0
+    if target and dv.unit and dv.unit != target:
+        factor = units.convert(1.0, units.unit(dv.unit), units.unit(target))
+    value = float(dv.value)
+    low = float(dv.low) if dv.low is not None else value
+    high = float(dv.high) if dv.high is not None else value
+    if p.range is not None and dv.low is None:
+        raise TemplateError(f"table value {p.table}.{row}.{p.column} has no low..high range",
+                            file=template.path, key=f"params.{p.name}.range",
+                            hint="use scale: [a, b] instead, or add low/high to the table")
+    return value * factor, low * factor, high * factor
+
+
 def _table_values(template: Template, p: Param, rows: list[str]):
     """(value, low, high) per row, converted to the parameter's unit: an (n, 3) array.  Each
     distinct row is looked up once, in order of first appearance (so an error names the first
     failing row)."""
     import numpy as np
 
-    from psyq import units
-
-    tables = _tables(template)
-    target = _param_unit(template, p)
-    found: dict[str, tuple[float, float, float]] = {}
-    for row in dict.fromkeys(rows):
-        try:
-            dv = tables.value(p.table, row, p.column)
-        except PsyqError as exc:
-            raise TemplateError(f"table lookup failed: {exc.message}", file=template.path,
-                                key=f"params.{p.name}", hint=exc.hint) from None
-        factor = 1.0
-        if target and dv.unit and dv.unit != target:
-            factor = units.convert(1.0, units.unit(dv.unit), units.unit(target))
-        value = float(dv.value)
-        low = float(dv.low) if dv.low is not None else value
-        high = float(dv.high) if dv.high is not None else value
-        if p.range is not None and dv.low is None:
-            raise TemplateError(f"table value {p.table}.{row}.{p.column} has no low..high range",
-                                file=template.path, key=f"params.{p.name}.range",
-                                hint="use scale: [a, b] instead, or add low/high to the table")
-        found[row] = (value * factor, low * factor, high * factor)
+    found = {row: table_row_value(template, p, row) for row in dict.fromkeys(rows)}
     position = {row: i for i, row in enumerate(found)}
     table = np.array(list(found.values()), dtype=np.float64).reshape(-1, 3)
     return table[np.fromiter(map(position.__getitem__, rows), dtype=np.intp, count=len(rows))]

@@ -34,7 +34,7 @@ from typing import Any, Mapping
 
 from psyq import draws
 from psyq import expr as E
-from psyq.errors import InputError
+from psyq.errors import InputError, PsyqError
 
 
 class Unsupported(Exception):
@@ -144,21 +144,13 @@ def _round_one(t, p, raw: float) -> float:
 
 
 def _table_value(t, p, row) -> tuple[float, float, float]:
-    """instance._table_values for one row: (value, low, high) in the parameter's unit."""
-    from psyq import units
-    from psyq.instance import _param_unit, _tables
+    """instance.table_row_value, with its errors left for the batch path to word."""
+    from psyq.instance import table_row_value
 
-    dv = _tables(t).value(p.table, row, p.column)  # an error: the batch path words it
-    target = _param_unit(t, p)
-    factor = 1.0
-    if target and dv.unit and dv.unit != target:
-        factor = units.convert(1.0, units.unit(dv.unit), units.unit(target))
-    value = float(dv.value)
-    low = float(dv.low) if dv.low is not None else value
-    high = float(dv.high) if dv.high is not None else value
-    if p.range is not None and dv.low is None:
-        raise Unsupported("table value without a range")
-    return value * factor, low * factor, high * factor
+    try:
+        return table_row_value(t, p, row)
+    except PsyqError:
+        raise Unsupported("a table lookup that fails") from None
 
 
 def _evaluate_steps(compiled, values: dict[str, float]) -> dict[str, float]:
