@@ -31,7 +31,7 @@ def _parts():
             PARTS.extend(generate(bank.load(tid), 7).parts)
         from psyq import units
 
-        units.parse_unit("furlong")  # pint's registry, loaded before the clock starts
+        units.parse_unit("kPa")  # pint's registry, loaded before the clock starts
     return PARTS
 
 
