@@ -313,6 +313,11 @@ def _draw(template: Template, seeds, attempts, pinned: Mapping[str, Any]):
                                 for ui, lo, hi in zip(u, found[:, 1], found[:, 2])])
         else:  # expr
             env = {**numeric}
+            missing = sorted(E.free_symbols(p.expr) - set(env))
+            if missing:  # a name drawn later, or not drawn at all: say so rather than fail on it
+                raise TemplateError(f"param {name} is computed from {', '.join(missing)}, which is not "
+                                    "drawn before it", file=template.path, key=f"params.{name}",
+                                    hint="list the params it uses above it, or use a drawn name")
             raw = np.asarray(E.evaluate_array(p.expr, env), dtype=np.float64) * np.ones(n)
         numeric[name] = _round_for_display(template, p, raw)
     return numeric, categorical
