@@ -161,3 +161,17 @@ def test_a_mistyped_key_gets_a_suggestion():
     with pytest.raises(TemplateError) as info:
         loads_template(GOOD.replace("skill:", "skil:"), file="t.yaml")
     assert "unknown key 'skil'" in str(info.value) and "did you mean 'skill'?" in str(info.value)
+
+
+def test_a_param_computed_from_a_name_not_drawn_is_a_template_error():
+    """Found by fuzz_templates: a param turned into a bare `value:` (never drawn as a number) that
+    another param's expression reads raised KeyError from the batch draw."""
+    import re
+    from pathlib import Path
+
+    src = (Path(__file__).resolve().parents[1] / "problems/snri/snri-sert-net-ratio.yaml").read_text()
+    bad = re.sub(r"  ED50_SERT: \{table: ", "  ED50_SERT: {value: ", src, count=1)
+    assert bad != src
+    with pytest.raises(TemplateError) as info:
+        generate(loads_template(bad, "x.yaml"), 1)
+    assert info.value.key == "params.sel" and "ED50_SERT" in str(info.value)
