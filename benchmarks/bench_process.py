@@ -142,6 +142,9 @@ MAXIMA_LOOP = ("for i:1 thru {n} do block([Ki, C, s], Ki: 0.1 + random(10.0), C:
 
 
 def maxima_vs_psyq(n: int = 1000, runs: int = 3, log=print) -> dict:
+    """psyq generate against the Maxima loop, with the floor under any Python process beside them:
+    the interpreter's own start (with this machine's site hooks) and numpy's import, which every
+    batch pays.  The floor rows say what ratio a process that imports numpy could reach at best."""
     maxima = shutil.which("maxima")
     if maxima is None:
         log("  maxima is not installed: skipped (apt-get install maxima)")
@@ -149,23 +152,33 @@ def maxima_vs_psyq(n: int = 1000, runs: int = 3, log=print) -> dict:
                 "verdicts": []}
     home = Path(tempfile.mkdtemp(prefix="psyq-bench-home-"))
     env = _env(home)
-    psyq = [*psyq_executable(), "generate", "occupancy-from-ki", "--count", str(n), "--format", "jsonl"]
-    mx = [maxima, "--very-quiet", f"--batch-string={MAXIMA_LOOP.format(n=n)}"]
-    ours, theirs = [], []
-    run_child(psyq, env)
-    for _ in range(runs):
-        ours.append(run_child(psyq, env)[1])
-        w, c, status = run_child(mx, env)
-        if status != 0:
-            raise RuntimeError("maxima failed")
-        theirs.append(c)
+    cmds = {
+        "psyq": [*psyq_executable(), "generate", "occupancy-from-ki", "--count", str(n), "--format", "jsonl"],
+        "maxima": [maxima, "--very-quiet", f"--batch-string={MAXIMA_LOOP.format(n=n)}"],
+        "python": [sys.executable, "-c", "pass"],
+        "numpy": [sys.executable, "-c", "import numpy"],
+    }
+    cpu: dict[str, list[float]] = {k: [] for k in cmds}
+    run_child(cmds["psyq"], env)
+    for _ in range(runs):  # interleaved, so a busy spell slows every side alike
+        for name, argv in cmds.items():
+            _w, c, status = run_child(argv, env)
+            if status != 0:
+                raise RuntimeError(f"{name} failed (exit {status})")
+            cpu[name].append(c)
     shutil.rmtree(home, ignore_errors=True)
-    ratio = statistics.median(theirs) / statistics.median(ours)
+    med = {k: statistics.median(v) for k, v in cpu.items()}
+    ratio = med["maxima"] / med["psyq"]
     met = ratio >= MAXIMA_TARGET
-    log(f"  maxima {seconds_text(statistics.median(theirs))} CPU vs psyq {seconds_text(statistics.median(ours))}: {ratio:.1f}×")
-    rows = [[f"psyq generate occupancy-from-ki --count {n} --format jsonl", seconds_text(statistics.median(ours)), "1×"],
-            [f"maxima: {n} × (draw Ki, C; solve; evaluate)", seconds_text(statistics.median(theirs)),
-             f"{ratio:.1f}× psyq's CPU"]]
+    log(f"  maxima {seconds_text(med['maxima'])} CPU vs psyq {seconds_text(med['psyq'])}: {ratio:.1f}×; "
+        f"python alone {seconds_text(med['python'])}, with numpy {seconds_text(med['numpy'])}")
+    rows = [[f"psyq generate occupancy-from-ki --count {n} --format jsonl", seconds_text(med["psyq"]), "1×"],
+            [f"maxima: {n} × (draw Ki, C; solve; evaluate)", seconds_text(med["maxima"]),
+             f"{ratio:.1f}× psyq's CPU"],
+            ['floor: python -c "pass" (the interpreter and this machine\'s site hooks)', seconds_text(med["python"]),
+             f"maxima ÷ this: {med['maxima'] / med['python']:.1f}×"],
+            ['floor: python -c "import numpy" (what every batch imports)', seconds_text(med["numpy"]),
+             f"maxima ÷ this: {med['maxima'] / med['numpy']:.1f}×"]]
     return {"table": table(["whole process", "CPU (median of %d)" % runs, "ratio"], rows),
             "verdicts": [(f"psyq ≥ {MAXIMA_TARGET:g}× faster than a Maxima loop, 1,000 variants (CPU)", met)]}
 
@@ -383,7 +396,9 @@ def section(r: dict) -> tuple[str, list[tuple[str, bool]]]:
               "parameter coercion through pydantic (~90 ms) is replaced for the types psyq uses",
               "(psyq/commands/_coerce.py). What is left over bare typer and rich: the command's own",
               "modules and rich's console (~30 ms). A batch (`psyq generate`) still imports numpy, which",
-              "with typer and rich is most of the gap to the Maxima loop.",
+              "with typer and rich is most of the gap to the Maxima loop: the floor rows of that table show",
+              "that a process which only starts Python and imports numpy already costs more than a fifth of",
+              "the whole Maxima loop, so a 5× margin needs a batch path without numpy (not built).",
               "A PDF export's peak is Typst's, not Python's: Typst holds the layout of every page of a",
               "document until it writes the PDF (~3.5 MiB per version's sheet, ~8.5 MiB per version's key",
               "with figures), and typst-py keeps that memory after the call.  So psyq compiles in child",
