@@ -554,8 +554,8 @@ def evaluate_array(node: Node, env: Mapping[str, object]):
     and differently from one CPU or numpy build to another: at an exact tie a constraint's verdict,
     or a derived given, would then depend on the machine.  Everything IEEE 754 rounds exactly
     (``+ − × /``, ``sqrt``, comparisons, ``abs``, ``min``/``max``) stays vectorised in numpy.
-    Boolean or integer operands (a comparison used as a number; no template draws one) keep
-    numpy's own ufunc, which computes them in other float types.
+    Operands numpy computes in another type (a comparison's boolean used as a number, an integer
+    to an integer power; no template draws one) keep numpy's own ufunc.
     """
     import numpy as np
 
@@ -652,7 +652,11 @@ LIKE_NUMPY: dict[str, Callable[..., float]] = {k: v[1] for k, v in _LIKE_NUMPY.i
 def _libm_array(np, op: str, *args):
     """numpy's ``power``/``exp``/``log*`` of ``args`` (arrays or scalars, broadcast), with each
     element computed by libm (see :func:`evaluate_array`)."""
-    if np.result_type(*args) != np.float64:  # bool/int operands: numpy's own loops, as always
+    args = tuple(x if isinstance(x, (float, int, np.ndarray, np.generic)) else np.asarray(x) for x in args)
+    dtype = np.result_type(*args)
+    # numpy computes in float64 (its "d" loop) for float64, and for exp/logs of 32/64-bit integers
+    if dtype != np.float64 and not (len(args) == 1 and dtype.kind in "iu" and dtype.itemsize >= 4):
+        # booleans and small integers: numpy's own loops (in float16/float32), as always
         with np.errstate(all="ignore"):
             ufunc = {"^": np.power, "exp": np.exp, "ln": np.log, "log10": np.log10, "log2": np.log2}[op]
             return ufunc(*args)

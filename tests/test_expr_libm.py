@@ -126,6 +126,9 @@ def test_shapes_scalars_and_numpys_own_types_are_as_before():
     # a scalar and a column broadcast; a 0-d array is a scalar
     got = run("x^t", x=np.array(1.5), t=np.array([1.0, 2.0, 3.5]))
     assert bits(got) == bits([math.pow(1.5, t) for t in (1.0, 2.0, 3.5)])
+    # a list is an array, as numpy's ufuncs read it; a 2-d array keeps its shape
+    assert bits(run("exp(x)", x=[0.5, 1.5])) == bits([math.exp(0.5), math.exp(1.5)])
+    assert run("x^y", x=np.full((2, 3), 2.0), y=np.arange(3.0)).tolist() == [[1.0, 2.0, 4.0]] * 2
     # a constraint is a boolean column
     assert run("exp(x) > 1", x=np.array([-1.0, 1.0])).tolist() == [False, True]
     # a comparison's boolean used as a number: ^ computes in float64 (0 and 1, exact either way)...
