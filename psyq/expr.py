@@ -544,7 +544,19 @@ def compile_scalar(node: Node) -> Callable[..., float]:
 # Vectorised evaluation (numpy) — for constraints and derived parameters over many seeds
 
 def evaluate_array(node: Node, env: Mapping[str, object]):
-    """Evaluate over numpy arrays (template-authored expressions only; values are bounded by lint)."""
+    """Evaluate over numpy arrays (template-authored expressions only; values are bounded by lint):
+    derived parameters, constraints and ``unattainable_if`` over many seeds.
+
+    numpy's semantics (nan and ±inf where a value is undefined or overflows, no exception, float
+    warnings silenced), with the C library's values: ``^`` and ``exp``/``ln``/``log10``/``log2``
+    call ``math.pow``/``math.*`` per element (:func:`pow_like_numpy` and its siblings give numpy's
+    nan/±inf where those raise), because numpy's SIMD versions may differ from libm in the last bit,
+    and differently from one CPU or numpy build to another: at an exact tie a constraint's verdict,
+    or a derived given, would then depend on the machine.  Everything IEEE 754 rounds exactly
+    (``+ − × /``, ``sqrt``, comparisons, ``abs``, ``min``/``max``) stays vectorised in numpy.
+    Operands numpy computes in another type (a comparison's boolean used as a number, an integer
+    to an integer power; no template draws one) keep numpy's own ufunc.
+    """
     import numpy as np
 
     def ev(n: Node):
@@ -558,12 +570,13 @@ def evaluate_array(node: Node, env: Mapping[str, object]):
             a, b = ev(n.left), ev(n.right)
             with np.errstate(all="ignore"):
                 return {"+": lambda: a + b, "-": lambda: a - b, "*": lambda: a * b,
-                        "/": lambda: np.divide(a, b), "^": lambda: np.power(a, b)}[n.op]()
+                        "/": lambda: np.divide(a, b), "^": lambda: _libm_array(np, "^", a, b)}[n.op]()
         if isinstance(n, Call):
             args = [ev(a) for a in n.args]
+            if n.func in _LIKE_NUMPY:
+                return _libm_array(np, n.func, args[0])
             with np.errstate(all="ignore"):
-                f: Callable = {"ln": np.log, "log10": np.log10, "log2": np.log2, "exp": np.exp,
-                               "sqrt": np.sqrt, "abs": np.abs}.get(n.func)  # type: ignore[assignment]
+                f: Callable = {"sqrt": np.sqrt, "abs": np.abs}.get(n.func)  # type: ignore[assignment]
                 if f is not None:
                     return f(args[0])
                 red = np.minimum if n.func == "min" else np.maximum
@@ -585,6 +598,100 @@ def evaluate_array(node: Node, env: Mapping[str, object]):
 
     return ev(node)
 
+
+def _odd_integer(b: float) -> bool:
+    return b.is_integer() and math.fmod(b, 2.0) != 0
+
+
+def pow_like_numpy(a: float, b: float) -> float:
+    """``math.pow(a, b)``, and numpy's float64 ``power`` where that raises (C99's pow): 0 to a
+    negative power is inf (−inf for −0.0 to an odd one), a negative base to a fractional power
+    nan, an overflow ±inf."""
+    try:
+        return math.pow(a, b)
+    except ValueError:
+        if a == 0:
+            return math.copysign(math.inf, a) if _odd_integer(b) else math.inf
+        return math.nan
+    except OverflowError:
+        return -math.inf if a < 0 and _odd_integer(b) else math.inf
+
+
+def exp_like_numpy(x: float) -> float:
+    """``math.exp(x)``, inf where it overflows (as numpy's ``exp``)."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
+
+
+def _log_like_numpy(f: Callable[[float], float]) -> Callable[[float], float]:
+    def log(x: float) -> float:
+        """``math`` log, and numpy's where it raises: −inf at ±0, nan below 0."""
+        try:
+            return f(x)
+        except ValueError:
+            return -math.inf if x == 0 else math.nan
+    log.__name__ = f"{f.__name__}_like_numpy"
+    return log
+
+
+# evaluate_array's transcendental operations: (the libm function mapped over a whole column,
+# the same with numpy's value where it raises: mapped instead when the first raises somewhere).
+# psyq.single computes one row with the second, so both paths give the same bits.
+_LIKE_NUMPY: dict[str, tuple[Callable[..., float], Callable[..., float]]] = {
+    "^": (math.pow, pow_like_numpy),
+    "exp": (math.exp, exp_like_numpy),
+    "ln": (math.log, _log_like_numpy(math.log)),
+    "log10": (math.log10, _log_like_numpy(math.log10)),
+    "log2": (math.log2, _log_like_numpy(math.log2)),
+}
+LIKE_NUMPY: dict[str, Callable[..., float]] = {k: v[1] for k, v in _LIKE_NUMPY.items()}
+
+
+def _libm_array(np, op: str, *args):
+    """numpy's ``power``/``exp``/``log*`` of ``args`` (arrays or scalars, broadcast), with each
+    element computed by libm (see :func:`evaluate_array`)."""
+    args = tuple(x if isinstance(x, (float, int, np.ndarray, np.generic)) else np.asarray(x) for x in args)
+    dtype = np.result_type(*args)
+    # numpy computes in float64 (its "d" loop) for float64, and for exp/logs of 32/64-bit integers
+    if dtype != np.float64 and not (len(args) == 1 and dtype.kind in "iu" and dtype.itemsize >= 4):
+        # booleans and small integers: numpy's own loops (in float16/float32), as always
+        with np.errstate(all="ignore"):
+            ufunc = {"^": np.power, "exp": np.exp, "ln": np.log, "log10": np.log10, "log2": np.log2}[op]
+            return ufunc(*args)
+    f, like_numpy = _LIKE_NUMPY[op]
+    shape = np.broadcast_shapes(*(np.shape(x) for x in args))
+    if not shape:  # scalars in, a numpy scalar out (what the ufunc returns)
+        return np.float64(like_numpy(*(float(x) for x in args)))
+    flat = [x if np.ndim(x) == 0 else np.broadcast_to(np.asarray(x, dtype=np.float64), shape).ravel()
+            for x in args]
+    size = math.prod(shape)
+    return _per_element(np, f, like_numpy, flat, size).reshape(shape)
+
+
+def _per_element(np, f: Callable[..., float], fallback: Callable[..., float], args, n: int, rows=None):
+    """``f(*element)`` by Python/libm for the ``n`` elements of ``args`` (float64 arrays of ``n``, or
+    scalars) as a float64 array; with ``rows`` (a bool mask) only for those elements, nan elsewhere.
+    ``f`` runs over the whole column at once; if it raises ValueError/OverflowError anywhere (rare),
+    the column is mapped again with ``fallback`` (``f`` where ``f`` does not raise)."""
+    import itertools
+
+    every = rows is None or bool(rows.all())
+    if not every and not rows.any():
+        return np.full(n, np.nan)
+    count = n if every else int(np.count_nonzero(rows))
+    lists = [itertools.repeat(float(x)) if np.ndim(x) == 0 else (x if every else x[rows]).tolist()
+             for x in args]
+    try:
+        got = np.fromiter(map(f, *lists), np.float64, count)
+    except (ValueError, OverflowError):
+        got = np.fromiter(map(fallback, *lists), np.float64, count)
+    if every:
+        return got
+    out = np.full(n, np.nan)
+    out[rows] = got
+    return out
 
 
 def evaluate_checked_array(node: Node, env: Mapping[str, object], n: int):
@@ -701,25 +808,7 @@ class _CheckedArray:
 
     def per_element(self, f: Callable[..., float], *args):
         """``f(*row)`` by Python/libm on the rows not refused yet; nan elsewhere and where it raises."""
-        import itertools
-
-        np, n = self.np, self.n
-        rows = np.logical_not(self.bad)
-        every = bool(rows.all())
-        if not every and not rows.any():
-            return np.full(n, np.nan)
-        count = n if every else int(np.count_nonzero(rows))
-        lists = [itertools.repeat(float(x)) if np.ndim(x) == 0 else (x if every else x[rows]).tolist()
-                 for x in args]
-        try:
-            got = np.fromiter(map(f, *lists), np.float64, count)
-        except (ValueError, OverflowError):  # rare (pow overflow): again, one element at a time
-            got = np.fromiter(map(_quiet(f), *lists), np.float64, count)
-        if every:
-            return got
-        out = np.full(n, np.nan)
-        out[rows] = got
-        return out
+        return _per_element(self.np, f, _quiet(f), args, self.n, self.np.logical_not(self.bad))
 
     def ev(self, node: Node):
         np = self.np

@@ -12,19 +12,20 @@ of it has a scalar twin that gives the very same floats and texts:
 * solved unknowns and misconception values: :func:`psyq.expr.compile_scalar`, which
   ``evaluate_checked_array`` equals row for row by contract;
 * texts: ``psyq.instance._fill``, which the prepared column fill equals row for row;
-* derived parameters, constraints and ``unattainable_if`` go through ``expr.evaluate_array``,
-  which computes with numpy's ufuncs: here :func:`_like_array` repeats them for one row where
-  that is exact (``+ − × /`` with numpy's division by zero, comparisons, ``and``/``or``, ``abs``,
-  ``sqrt``, ``min``/``max`` without ties of signed zeros or nan).  numpy's ``power``, ``exp``
-  and logarithms may differ from the C library in the last bits (SIMD code): a constraint that
-  uses them is decided here only when no such difference could change its truth.
+* derived parameters, constraints and ``unattainable_if``: ``expr.evaluate_array``, repeated for
+  one row by :func:`_like_array`.  The IEEE operations it vectorises (``+ − × /`` with numpy's
+  division by zero, ``sqrt``, ``abs``, comparisons, ``and``/``or``, ``min``/``max``) round the same
+  in Python, and its ``^``, ``exp`` and logarithms call libm per element through the very functions
+  used here (``expr.LIKE_NUMPY``: numpy's nan/±inf where libm raises), so every verdict and every
+  derived given is the same bits.
 
-Whatever this module cannot vouch for bit for bit (a derived given computed with ``^``/exp/log,
-a constraint too close to call, pinned givens that break teaching constraints, no draw meeting
-the constraints, any error while drawing or solving) raises :class:`Unsupported`, and
-:func:`psyq.instance.generate` takes the batch path, which decides (and raises the same errors
-as always).  tests/test_single.py compares the two for
-every template of the bank over many seeds.
+What this module cannot vouch for bit for bit raises :class:`Unsupported`, and
+:func:`psyq.instance.generate` takes the batch path, which decides (and raises the same errors as
+always): a ``min``/``max`` tie of −0.0 and 0.0 (which one numpy's SIMD loop keeps is its own
+affair), arithmetic on a comparison's boolean (numpy computes it in its own types), pinned givens
+that break teaching constraints (the fallback and its warning), no draw meeting the constraints,
+a table lookup that fails, any error while drawing or solving.  tests/test_single.py compares the
+two paths for every template of the bank over many seeds.
 """
 
 from __future__ import annotations
@@ -183,122 +184,65 @@ def _evaluate_steps(compiled, values: dict[str, float]) -> dict[str, float]:
 
 
 def _like_array(node, env: Mapping[str, Any]):
-    """``E.evaluate_array(node, env)`` for one row of floats, or :class:`Unsupported`.
+    """``E.evaluate_array(node, env)`` for one row of floats, bit for bit, or :class:`Unsupported`
+    where numpy's own behaviour is not one Python computes the same way (see the module docstring).
 
-    Exact where numpy computes what Python computes (see the module docstring).  numpy's ``^``,
-    ``exp`` and logarithms may differ from the C library's in the last bits, so their values carry
-    an error bound (_LIBM_REL of the value, far above the ulp or two by which either differs from
-    the true value), propagated through the arithmetic that follows; a comparison is decided only
-    when its sides are further apart than their bounds (then numpy decides it the same way), and a
-    value that still carries a bound at the end is not vouched for."""
-    value, err = _ev(node, env)
-    if err:
-        raise Unsupported("a value computed with numpy's power/exp/log")
-    return value
-
-
-_LIBM_REL = 2.0 ** -40  # |numpy − libm| / |value| for pow, exp, ln, log10, log2 (each within ~1 ulp)
-_ROUND = 2.0 ** -51  # slack for one more rounding of a result whose inputs differ
-
-
-def _ev(node, env: Mapping[str, Any]) -> tuple[Any, float]:
-    """(value, bound on |numpy's value − this value|) of ``node``; bound 0 means equal bits."""
+    ``+ − × /`` and ``sqrt`` are IEEE 754 operations, rounded the same in numpy and Python (numpy's
+    division by zero gives ±inf or nan); ``^``, ``exp`` and the logarithms are the very libm calls
+    ``evaluate_array`` makes per element, with numpy's values where libm raises
+    (``E.LIKE_NUMPY``)."""
     if isinstance(node, E.Num):
-        return node.value, 0.0
+        return node.value
     if isinstance(node, E.Sym):
-        return env[node.name], 0.0
+        return env[node.name]
     if isinstance(node, E.Neg):
-        a, ea = _ev(node.operand, env)
-        return -_number(a), ea
+        return -_number(_like_array(node.operand, env))
     if isinstance(node, E.BinOp):
-        a, ea = _ev(node.left, env)
-        b, eb = _ev(node.right, env)
-        a, b = _number(a), _number(b)
+        a = _number(_like_array(node.left, env))
+        b = _number(_like_array(node.right, env))
         op = node.op
-        if op == "^":
-            if ea or eb or not (a > 0 and math.isfinite(a) and math.isfinite(b)):
-                raise Unsupported("numpy's power here")
-            return _libm(math.pow, a, b)
-        if op == "/" and b == 0:
-            if ea or eb:
-                raise Unsupported("division by an uncertain zero")
-            # numpy's (IEEE) division by zero: ±inf, or nan for 0/0 and nan/0
-            return (math.nan if a == 0 or math.isnan(a) else math.copysign(math.inf, a) * math.copysign(1.0, b)), 0.0
-        r = a + b if op == "+" else a - b if op == "-" else a * b if op == "*" else a / b
-        if not (ea or eb):
-            return r, 0.0
-        if op in "+-":
-            err = ea + eb
-        elif op == "*":
-            err = abs(a) * eb + abs(b) * ea + ea * eb
-        else:
-            if abs(b) <= eb:
-                raise Unsupported("division by an uncertain value")
-            err = (ea + abs(r) * eb) / (abs(b) - eb)
-        err += (abs(r) + err) * _ROUND
-        if not (math.isfinite(r) and math.isfinite(err)):
-            raise Unsupported("an uncertain value out of range")
-        return r, err
+        if op == "+":
+            return a + b
+        if op == "-":
+            return a - b
+        if op == "*":
+            return a * b
+        if op == "/":
+            if b == 0:  # numpy's (IEEE) division by zero: ±inf, or nan for 0/0 and nan/0
+                return math.nan if a == 0 or math.isnan(a) else math.copysign(math.inf, a) * math.copysign(1.0, b)
+            return a / b
+        return E.LIKE_NUMPY["^"](a, b)
     if isinstance(node, E.Call):
-        vals = [_ev(a, env) for a in node.args]
-        args = [_number(v) for v, _ in vals]
-        errs = [e for _, e in vals]
+        args = [_number(_like_array(a, env)) for a in node.args]
         func = node.func
+        if func in E.LIKE_NUMPY and len(args) == 1:
+            return E.LIKE_NUMPY[func](args[0])
         if func == "abs" and len(args) == 1:
-            return abs(args[0]), errs[0]
-        if func in ("ln", "log10", "log2", "exp") and len(args) == 1:
-            x = args[0]
-            if errs[0] or not math.isfinite(x) or (func != "exp" and x <= 0) or (func == "exp" and abs(x) > 700):
-                raise Unsupported(f"numpy's {func} here")
-            return _libm({"ln": math.log, "log10": math.log10, "log2": math.log2, "exp": math.exp}[func], x)
-        if any(errs):
-            if func in ("min", "max") and args and all(map(math.isfinite, args)):
-                return (min(args) if func == "min" else max(args)), max(errs)
-            raise Unsupported(f"{func} of an uncertain value")
+            return abs(args[0])
         if func == "sqrt" and len(args) == 1:  # correctly rounded in both
             x = args[0]
-            return (math.nan if x < 0 or math.isnan(x) else math.sqrt(x)), 0.0
+            return math.nan if x < 0 or math.isnan(x) else math.sqrt(x)
         if func in ("min", "max") and args:
-            if any(math.isnan(x) for x in args):
-                return math.nan, 0.0
+            if any(math.isnan(x) for x in args):  # np.minimum/np.maximum propagate nan
+                return math.nan
             best = min(args) if func == "min" else max(args)
             if any(x == best and math.copysign(1.0, x) != math.copysign(1.0, best) for x in args):
-                raise Unsupported("a tie of signed zeros")
-            return best, 0.0
+                raise Unsupported("a tie of signed zeros")  # which one numpy picks is its own
+            return best
         raise Unsupported(f"numpy's {func}")
     if isinstance(node, E.Compare):  # (numpy compares a boolean as 0 or 1, as Python does)
-        a, ea = _ev(node.left, env)
-        b, eb = _ev(node.right, env)
+        a = _like_array(node.left, env)
+        b = _like_array(node.right, env)
         a = float(a) if type(a) is bool else _number(a)
         b = float(b) if type(b) is bool else _number(b)
-        if ea or eb:
-            slack = ea + eb + (abs(a) + abs(b)) * _ROUND
-            if not (math.isfinite(a) and math.isfinite(b) and abs(a - b) > slack):
-                raise Unsupported("a comparison too close to call")
-        return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "==": a == b, "!=": a != b}[node.op], 0.0
+        return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "==": a == b, "!=": a != b}[node.op]
     if isinstance(node, E.BoolOp):
-        vals = []
-        for v in node.values:  # every value, as numpy does
-            x, e = _ev(v, env)
-            if e and not abs(x) > e:
-                raise Unsupported("a truth value too close to call")
-            vals.append(bool(x))
+        vals = [bool(_like_array(v, env)) for v in node.values]  # every value, as numpy does
         if node.op == "and":
-            return all(vals), 0.0
+            return all(vals)
         if node.op == "or":
-            return any(vals), 0.0
+            return any(vals)
     raise Unsupported(f"node {node!r}")
-
-
-def _libm(f, *args) -> tuple[float, float]:
-    """The C library's value and its bound against numpy's (a zero, inf or nan is not vouched for)."""
-    try:
-        r = f(*args)
-    except (ValueError, OverflowError):
-        raise Unsupported("out of range") from None
-    if r == 0 or not math.isfinite(r):
-        raise Unsupported("an exact zero or no finite value")
-    return r, abs(r) * _LIBM_REL
 
 
 def _number(x) -> float:
