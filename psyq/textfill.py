@@ -72,7 +72,7 @@ class Columns:
     shown: dict[str, list[str]]
     values: Mapping[str, Any]
     names: dict[str, list[str]]
-    math: dict[str, list[str]] | None = None  # Renderer._math_columns, once per batch
+    math: dict[str, list[str]] | None = None  # psyq.batch.Renderer._math_columns, once per batch
 
     def token(self, name: str, attr: str | None) -> list[str]:
         """The text a ``{name}`` / ``{name.value}`` / ``{name.unit}`` placeholder becomes, per row."""
