@@ -41,7 +41,7 @@ def psyq_generate(template, n: int):
 
 
 def psyq_numeric(template, n: int):
-    from psyq.instance import solve_values
+    from psyq.sampling import solve_values
 
     return solve_values(template, range(n))
 
@@ -87,7 +87,7 @@ class NaiveGenerator:
 
 def naive_sample(template, seeds: list[int]):
     """(the timed callable, a checker): given values come from psyq's draws, untimed."""
-    from psyq.instance import solve_values
+    from psyq.sampling import solve_values
 
     gen = NaiveGenerator(template)
     values, _, _ = solve_values(template, seeds)

@@ -20,12 +20,12 @@ import _common  # noqa: E402,F401  (puts the checkout on sys.path)
 
 # (stage, [(file suffix, function name)]): cumulative time of the listed functions
 STAGES = [
-    ("draws, vectorised solve and constraints (solve_values)", [("instance.py", "solve_values")]),
+    ("draws, vectorised solve and constraints (solve_values)", [("sampling.py", "solve_values")]),
     ("number formatting, a column at a time (format_number_array)",
-     [("draws.py", "format_number_array"), ("instance.py", "_natural_sigfigs")]),
-    ("text placeholders: stem, prompts, solution (fill_column)", [("instance.py", "fill_column")]),
+     [("draws.py", "format_number_array"), ("display.py", "natural_sigfigs")]),
+    ("text placeholders: stem, prompts, solution (fill_column)", [("textfill.py", "fill_column")]),
     ("misconception values (evaluate_checked_array)", [("expr.py", "evaluate_checked_array")]),
-    ("worked-solution steps (step_columns)", [("instance.py", "step_columns")]),
+    ("worked-solution steps (step_columns)", [("batch.py", "step_columns")]),
 ]
 
 

@@ -151,7 +151,7 @@ def main(argv=None) -> int:
             "* **psyq generate_many** builds complete instances: drawn and rounded givens, the stem,",
             "  prompts, answers, accepted intervals, misconception values and displays, worked-solution",
             "  steps. The relations were solved once per template (sympy, cached) before timing.",
-            "* **numeric core only** is `psyq.instance.solve_values`: draws, rounding, the compiled",
+            "* **numeric core only** is `psyq.sampling.solve_values`: draws, rounding, the compiled",
             "  solution and the constraint checks, vectorised over all seeds, without any text.",
             "* **naive** substitutes each instance's givens into the relations and calls",
             "  `sympy.solve` and `evalf` per instance. It gets psyq's draws for free and renders no",

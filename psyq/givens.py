@@ -15,7 +15,7 @@ def parse_givens(template, givens: Sequence[str]) -> dict[str, Any]:
     """--given NAME=VALUE: a bare number is in the symbol's unit; a value with a unit is converted."""
     from psyq import units
     from psyq.answers import parse_answer
-    from psyq.instance import check_given_range
+    from psyq.sampling import check_given_range
 
     out: dict[str, Any] = {}
     for item in givens:

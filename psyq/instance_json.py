@@ -146,7 +146,8 @@ def json_chunks(template, seeds: Iterable[int], pinned=None, *, sep: bytes = b"\
     import hashlib
     from operator import methodcaller
 
-    from psyq.instance import _id_prefix, render_distinct
+    from psyq.instance import render_distinct
+    from psyq.instance_model import id_prefix
 
     seeds = list(seeds)
     if not seeds:
@@ -156,7 +157,7 @@ def json_chunks(template, seeds: Iterable[int], pinned=None, *, sep: bytes = b"\
     distinct, pinned_names = len(batch.seeds), tuple(sorted(batch.pinned.items()))
     del batch  # (the columns are all that is needed of it)
     chash = template.content_hash
-    prefix = _id_prefix(chash, pinned_names)
+    prefix = id_prefix(chash, pinned_names)
     # Instance.id's key and the line up to the id's closing quote, as format strings.
     key = _braces(prefix) + "{}" + _braces(f', "t": "{chash}"}}')
     line = _braces(_head(template)) + '{}, "id": "{:.16}'
@@ -301,7 +302,7 @@ def _canonical_floats(values: list) -> list[str]:
 
 
 def _batch_columns(batch, shared: _Bodies) -> list:
-    """The JSON text after the id of every row of a rendered :class:`psyq.instance.Batch`, as
+    """The JSON text after the id of every row of a rendered :class:`psyq.batch.Batch`, as
     ``shared`` writes it for the row's instance, a field at a time: the pieces of a row, in order,
     each a text (the same for every row) or a column (made by C-level maps and
     :func:`canonical_column`); no object per row is made."""

@@ -11,7 +11,7 @@ of it has a scalar twin that gives the very same floats and texts:
   call themselves for short arrays;
 * solved unknowns and misconception values: :func:`psyq.expr.compile_scalar`, which
   ``evaluate_checked_array`` equals row for row by contract;
-* texts: ``psyq.instance._fill``, which the prepared column fill equals row for row;
+* texts: :func:`psyq.textfill.fill`, which the prepared column fill equals row for row;
 * derived parameters, constraints and ``unattainable_if``: ``expr.evaluate_array``, repeated for
   one row by :func:`_like_array`.  The IEEE operations it vectorises (``+ − × /`` with numpy's
   division by zero, ``sqrt``, ``abs``, comparisons, ``and``/``or``, ``min``/``max``) round the same
@@ -45,17 +45,18 @@ class Unsupported(Exception):
 def generate_one(template, seed: int, pinned: Mapping[str, Any] | None = None):
     """``generate_many(template, [seed], pinned)[0]``, computed without numpy, or
     :class:`Unsupported`.  Invalid seeds and pinned givens raise what the batch path raises."""
-    from psyq import instance as I
+    from psyq.batch import renderer
+    from psyq.sampling import check_pinned, check_seed
 
     if not (type(seed) is int and 0 <= seed < 2**63):
-        seed = I._check_seed(seed)
-    pinned_checked = I._check_pinned(template, pinned or {})
+        seed = check_seed(seed)
+    pinned_checked = check_pinned(template, pinned or {})
     from psyq.solve import compile_template
 
     compiled = compile_template(template)  # (the batch path's next step too: its errors are the same)
     try:
         values, categorical, unatt = _solve(template, compiled, seed, pinned_checked)
-        return _render(I._renderer(template, compiled), seed, values, categorical, unatt, pinned_checked)
+        return _render(renderer(template, compiled), seed, values, categorical, unatt, pinned_checked)
     except Unsupported:
         raise
     except Exception as exc:  # noqa: BLE001 - the batch path raises (or decides) the same way
@@ -63,10 +64,10 @@ def generate_one(template, seed: int, pinned: Mapping[str, Any] | None = None):
 
 
 # ------------------------------------------------------------------------------------------------
-# Drawing and solving (instance.solve_values for one seed)
+# Drawing and solving (sampling.solve_values for one seed)
 
 def _solve(t, compiled, seed: int, pinned: Mapping[str, Any]):
-    from psyq.instance import MAX_ATTEMPTS
+    from psyq.sampling import MAX_ATTEMPTS
 
     all_pinned = bool(pinned) and len(pinned) == len([p for p in t.params.values() if p.kind != "expr"])
     for attempt in range(MAX_ATTEMPTS):
@@ -89,7 +90,7 @@ def _solve(t, compiled, seed: int, pinned: Mapping[str, Any]):
 
 
 def _draw(t, seed: int, attempt: int, pinned: Mapping[str, Any]):
-    """instance._draw for one seed at one attempt: (numeric, categorical)."""
+    """sampling._draw for one seed at one attempt: (numeric, categorical)."""
     numeric: dict[str, float] = {}
     categorical: dict[str, Any] = {}
     for name, p in t.params.items():
@@ -134,19 +135,19 @@ def _draw(t, seed: int, attempt: int, pinned: Mapping[str, Any]):
 
 
 def _round_one(t, p, raw: float) -> float:
-    """instance._round_for_display for one value (round_display_array is round_display for it)."""
-    from psyq.instance import _to_display_factor
+    """sampling._round_for_display for one value (round_display_array is round_display for it)."""
+    from psyq.display import to_display_factor
 
     if p.kind in ("value", "choice") and p.sigfigs is None and p.decimals is None:
         return raw
-    factor = _to_display_factor(t, p.name)
+    factor = to_display_factor(t, p.name)
     shown = draws.round_display(float(raw * factor), p.sigfigs, p.decimals)
     return shown / factor if factor != 1.0 else shown
 
 
 def _table_value(t, p, row) -> tuple[float, float, float]:
-    """instance.table_row_value, with its errors left for the batch path to word."""
-    from psyq.instance import table_row_value
+    """sampling.table_row_value, with its errors left for the batch path to word."""
+    from psyq.sampling import table_row_value
 
     try:
         return table_row_value(t, p, row)
@@ -255,16 +256,16 @@ def _number(x) -> float:
 
 
 # ------------------------------------------------------------------------------------------------
-# Rendering (instance._Renderer.render for one row)
+# Rendering (batch.Renderer.render for one row)
 
 def _render(r, seed: int, values: dict[str, float], categorical: dict[str, Any], unatt: dict[str, bool],
             pinned: Mapping[str, Any]):
-    from psyq.instance import Given, Instance
+    from psyq.instance_model import Given, Instance
 
     t = r.t
     symbols = t.symbols
     shown: dict[str, str] = {}
-    for name, _unit, _meaning in r._given_specs:
+    for name, _unit, _meaning in r.given_specs:
         shown[name] = _display(r, name, values[name], pinned=name in pinned)
     for name, value in values.items():
         if name not in shown and name in symbols:
@@ -277,26 +278,26 @@ def _render(r, seed: int, values: dict[str, float], categorical: dict[str, Any],
     molar_mass = values.get(t.molar_mass) if t.molar_mass else None
     parts = [_part(r, p, row, unatt.get(p.id), molar_mass) for p in t.parts]
     givens = {name: Given(name, values[name], unit, shown[name], meaning, name in pinned)
-              for name, unit, meaning in r._given_specs}
+              for name, unit, meaning in r.given_specs}
     return Instance(t, seed, givens, dict(categorical), dict(values), text, parts, solution, dict(pinned))
 
 
 class _Row:
-    """One row's displays, values and choice names (instance._Columns for one instance)."""
+    """One row's displays, values and choice names (textfill.Columns for one instance)."""
 
     def __init__(self, shown: dict[str, str], values: dict[str, float], names: dict[str, str]):
         self.shown, self.values, self.names = shown, values, names
         self.math: dict[str, str] | None = None
 
     def fill(self, text: str) -> str:
-        from psyq.instance import _fill
+        from psyq.textfill import fill
 
-        return _fill(text, self.shown, self.values, self.names)
+        return fill(text, self.shown, self.values, self.names)
 
 
 def _display(r, name: str, x: float, *, pinned: bool = False, sigfigs: int | None = None) -> str:
-    """_Renderer.display_column for one value."""
-    from psyq.instance import _natural_sigfigs, _unit_suffix
+    """Renderer.display_column for one value."""
+    from psyq.display import natural_sigfigs, unit_suffix
 
     factor, unit_text = r.factor(name), r.unit_text(name)
     p = r.t.params.get(name)
@@ -306,18 +307,20 @@ def _display(r, name: str, x: float, *, pinned: bool = False, sigfigs: int | Non
         natural = sf is None and dec is None
     else:
         sf, dec, natural = sigfigs, None, pinned
-    suffix = _unit_suffix(unit_text)
+    suffix = unit_suffix(unit_text)
     if natural:
-        return draws.format_number(shown, _natural_sigfigs(shown), None) + suffix
+        return draws.format_number(shown, natural_sigfigs(shown), None) + suffix
     return draws.format_number(shown, sf or 4, dec) + suffix
 
 
 def _part(r, p, row: _Row, unattainable: bool | None, molar_mass: float | None):
-    """_Renderer.part_column for one row."""
-    from psyq.instance import Misconceived, PartInstance, SolutionStep, _unit_suffix, part_interval
+    """Renderer.part_columns for one row."""
+    from psyq.display import unit_suffix
+    from psyq.instance_model import Misconceived, PartInstance, SolutionStep
+    from psyq.intervals import part_interval
 
-    to_part, unit_text, _chain = r._parts[p.id]
-    suffix = _unit_suffix(unit_text)
+    to_part, unit_text, _chain = r.parts[p.id]
+    suffix = unit_suffix(unit_text)
     prompt = row.fill(p.prompt)
     miscs = []
     for m in p.misconceptions:
@@ -347,15 +350,15 @@ def _part(r, p, row: _Row, unattainable: bool | None, molar_mass: float | None):
 
 
 def _steps(r, p, row: _Row) -> list[tuple]:
-    """_Renderer.step_columns for one row."""
-    from psyq.instance import _SubstPlan
+    """Renderer.step_columns for one row."""
+    from psyq.textfill import SubstPlan
 
     out = []
-    for step in r._parts[p.id][2]:
+    for step in r.parts[p.id][2]:
         solved, subst, latex = r.step_text[step.unknown]
-        plan = r._substs.get(subst)
+        plan = r.substs.get(subst)
         if plan is None:
-            plan = r._substs[subst] = _SubstPlan(subst)
+            plan = r.substs[subst] = SubstPlan(subst)
         source = _math_row(r, row) if plan.has_numbers else row.shown
         substituted = plan.apply_column({k: [v] for k, v in source.items()}, 1,
                                         prefix=f"{step.unknown} = ")[0]
@@ -371,19 +374,19 @@ def _steps(r, p, row: _Row) -> list[tuple]:
 
 
 def _math_row(r, row: _Row) -> dict[str, str]:
-    """_Renderer._math_columns for one row: fractions shown as percentages substituted as fractions."""
-    from psyq.instance import _natural_sigfigs
+    """Renderer._math_columns for one row: fractions shown as percentages substituted as fractions."""
+    from psyq.display import natural_sigfigs
 
     if row.math is not None:
         return row.math
     out = dict(row.shown)
-    for name in r._fraction_symbols:
+    for name in r.fraction_symbols:
         value = row.values.get(name)
         if value is None or name not in out:
             continue
         x = float(value)
         if math.isfinite(x):
-            out[name] = (draws.format_number(x, _natural_sigfigs(x)) if name in r.t.params
+            out[name] = (draws.format_number(x, natural_sigfigs(x)) if name in r.t.params
                          else draws.format_number(x, 4))
     row.math = out
     return out

@@ -17,7 +17,8 @@ from psyq import bank
 from psyq.data import load_tables
 from psyq.errors import InputError, TemplateError
 from psyq.grading import grade
-from psyq.instance import TeachingConstraintWarning, generate, generate_many
+from psyq.instance import generate, generate_many
+from psyq.sampling import TeachingConstraintWarning
 from psyq.template import loads_template
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -62,3 +62,25 @@ def test_no_test_reads_the_wall_clock():
     offenders = [p.name for p in sorted(tests.rglob("*.py"))
                  if p.name != Path(__file__).name and clock.search(p.read_text(encoding="utf-8"))]
     assert not offenders, f"wall-clock reads in tests: {offenders}"
+
+
+# Instance making, top to bottom (docs/architecture.md): a module may import those below it only.
+INSTANCE_LAYERS = [
+    ["instance"],
+    ["single"],
+    ["batch", "sampling"],
+    ["instance_model", "textfill", "display"],
+    ["intervals"],
+]
+
+
+def test_instance_making_imports_point_down():
+    offenders = []
+    for depth, layer in enumerate(INSTANCE_LAYERS):
+        above_or_beside = {f"psyq.{m}" for upper in INSTANCE_LAYERS[:depth + 1] for m in upper}
+        for name in layer:
+            imported = _imported_modules(PACKAGE / f"{name}.py")
+            bad = sorted((imported & above_or_beside) - {f"psyq.{name}"})
+            if bad:
+                offenders.append(f"psyq/{name}.py imports {', '.join(bad)}")
+    assert not offenders, "\n".join(offenders)

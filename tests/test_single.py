@@ -15,7 +15,8 @@ import pytest
 
 from psyq import bank, single
 from psyq import expr as E
-from psyq.instance import TeachingConstraintWarning, generate, generate_many
+from psyq.instance import generate, generate_many
+from psyq.sampling import TeachingConstraintWarning
 from psyq.template import loads_template
 
 SEEDS = [0, 1, 2, 3, 7, 42, 99, 1000, 123_456_789, 2**63 - 1]
