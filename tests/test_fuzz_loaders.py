@@ -21,7 +21,8 @@ from _fuzz_helpers import check_call as _check_call
 
 # Work bounds in Python and C calls (tests/_work.py), >= 10x the most measured on Python 3.10-3.13:
 # a loader reads the largest bank template in 80,325 calls (psyq's YAML reader is pure Python);
-# generation takes at most 2,509 once compiled, 94,175 when 64 rounds of draws miss the constraints.
+# generation takes at most 2,509 once compiled, 179,619 when 64 rounds of draws all miss the
+# constraints (tca-vs-ssri-anticholinergic made unsatisfiable).
 LOADER_CALLS = 1_000_000
 GENERATE_CALLS = 5_000_000
 EXAMPLES = int(os.environ.get("PSYQ_FUZZ_EXAMPLES", "300"))

@@ -80,3 +80,18 @@ def test_the_body_s_own_errors_pass_through_and_the_profiler_is_put_back():
     with pytest.raises(KeyError), work_bounded(calls=100):
         {}["x"]
     assert sys.getprofile() is None
+
+
+def test_module_imports_are_not_counted(tmp_path, monkeypatch):
+    """A first import is paid once a process, by whichever test comes first: not this body's work.
+    The count resumes after an import, even one that failed."""
+    (tmp_path / "work_probe_heavy.py").write_text("X = [abs(i) for i in range(5_000)]\n")
+    (tmp_path / "work_probe_broken.py").write_text("Y = [abs(i) for i in range(5_000)]\n1 / 0\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with work_bounded(calls=1_000) as w:
+        import work_probe_heavy  # noqa: F401
+        with pytest.raises(ZeroDivisionError):
+            import work_probe_broken  # noqa: F401
+        for i in range(300):
+            abs(i)
+    assert 300 <= w.count < 400  # the 10,000 calls of the two module bodies are not in it
