@@ -5,9 +5,8 @@ several times longer (CPU time too: cache contention, frequency scaling), so a t
 random (issue 12).  Where a test guards against a hang or a blow-up (hostile input), it bounds the
 *work* instead: :func:`work_bounded` counts the Python function calls and C calls the body makes,
 a number that is the same on every run and every machine, and stops the body once it runs far
-over.
-Where the guarded risk is a size (a result's digits, an output's length), the test asserts the size;
-:func:`memory_bounded` bounds the memory a body allocates (a file refused unread).
+over.  Where the guarded risk is a size (a result's digits, an output's length), the test asserts
+the size; :func:`memory_bounded` bounds the memory a body allocates (a file refused unread).
 
 Calibration: each bound is about 10x or more above the count measured for that call (across the
 supported Python, pint and sympy versions), and well below what the blow-up it guards against
@@ -42,9 +41,9 @@ class work_bounded:  # a class used like a function: ``with work_bounded(calls=.
     """Assert that the body makes at most ``calls`` Python and C function calls.
 
     Counts the ``call`` and ``c_call`` events of :func:`sys.setprofile` on this thread, outside
-    module imports (the previous profile function is put back on exit).  A body that reaches ``STOP_FACTOR`` times its bound is
-    stopped there by :class:`WorkExceeded`; either way the test fails with what ran over, by how
-    much, and where it was."""
+    module imports (the previous profile function is put back on exit).  A body that reaches
+    ``STOP_FACTOR`` times its bound is stopped there by :class:`WorkExceeded`; either way the test
+    fails with what ran over, by how much, and where it was."""
 
     def __init__(self, calls: int, what: str = "the call"):
         self.bound = int(calls)

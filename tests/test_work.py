@@ -38,12 +38,14 @@ def test_a_runaway_loop_is_stopped_and_named():
         sys.setprofile(None)
     message = str(info.value)
     assert message.startswith("the runaway ran over its work bound (test_work.py:")
-    assert f"stopped after {1_000 * STOP_FACTOR + 1:,} calls, {STOP_FACTOR}x its bound of 1,000" in message
+    stop = 1_000 * STOP_FACTOR
+    assert f"stopped after {stop + 1:,} calls, {STOP_FACTOR}x its bound of 1,000" in message
     assert "in _runaway" in message and "test_work.py" in message
 
 
 def test_a_body_that_finishes_over_its_bound_fails_with_the_ratio():
-    over = r"the call ran over its work bound .*: 2,\d{3} calls, 2\.\dx its bound of 1,000: a blow-up"
+    over = (r"the call ran over its work bound .*: 2,\d{3} calls, 2\.\dx its bound of 1,000:"
+            r" a blow-up")
     with pytest.raises(AssertionError, match=over), work_bounded(calls=1_000):
         for i in range(2_100):
             abs(i)
