@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import os
-from datetime import timedelta
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -19,7 +18,7 @@ from psyq.errors import PsyqError
 from _fuzz_helpers import check_call
 
 FUZZ = settings(max_examples=int(os.environ.get("PSYQ_FUZZ_EXAMPLES", "300")),
-                deadline=timedelta(seconds=2), derandomize=bool(os.environ.get("CI")),
+                deadline=None, derandomize=bool(os.environ.get("CI")),
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
 
 

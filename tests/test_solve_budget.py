@@ -24,14 +24,14 @@ def test_waiting_does_not_spend_the_budget():
 
 @posix_only
 def test_cpu_work_past_the_budget_is_refused_with_the_same_message():
-    start = time.process_time()
+    # The loop is far over 0.2 s of CPU on any machine, and bounded (a broken limit fails, never
+    # hangs): it raises only if the limit fired.
     with pytest.raises(TemplateError) as info:
         with solve._time_limit(0.2, "template x", "x.yaml"):
-            while time.process_time() - start < 5:  # bounded by CPU time, which the limit counts
+            for _ in range(1_000_000_000):
                 pass
     assert "solving template x took longer than 0.2 s" in str(info.value)
     assert info.value.key == "relations"
-    assert time.process_time() - start < 5  # the limit fired, not the loop's own bound
 
 
 def _busy_siblings(count: int) -> list[subprocess.Popen]:

@@ -3,7 +3,7 @@ hostile templates are refused quickly."""
 
 
 import pytest
-from _work import cpu_bounded
+from _work import work_bounded
 
 from psyq import bank
 from psyq.errors import TemplateError
@@ -77,7 +77,9 @@ def test_line_number_is_exact_for_a_bad_relation(tmp_path):
     ("just text", "mapping"),
 ])
 def test_hostile_yaml_is_refused_quickly(text, fragment):
-    with cpu_bounded(1.0, "loading hostile YAML"), pytest.raises(TemplateError) as info:
+    # 7,593 calls measured at most; YAML with no depth or size limit would take millions
+    with work_bounded(calls=100_000, what="loading hostile YAML"), \
+            pytest.raises(TemplateError) as info:
         loads_template(text, file="evil.yaml")
     assert fragment in str(info.value)
 
@@ -85,7 +87,9 @@ def test_hostile_yaml_is_refused_quickly(text, fragment):
 def test_billion_laughs_is_refused():
     bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
         f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n" for i in range(8))
-    with cpu_bounded(1.0, "loading a YAML bomb"), pytest.raises(TemplateError, match="anchor|alias"):
+    # 712 calls measured; expanding the aliases would make 9 * 4**8 = 589,824 nodes
+    with work_bounded(calls=10_000, what="loading a YAML bomb"), \
+            pytest.raises(TemplateError, match="anchor|alias"):
         loads_template(bomb)
 
 
@@ -144,9 +148,14 @@ def test_relations_sympy_cannot_finish_are_refused_quickly():
     rels = "\n".join(f"  - {r}" for r in ["C = a^3 + b^2*c + d", "K = b^3 + c^2*a + d*a",
                                           "C*K = c^3 + a*b*d + a", "C + K = d^3 + a*b*c"])
     tpl = loads_template(_coupled(rels, syms, "  C: {uniform: [1, 2]}\n  K: {uniform: [1, 2]}"))
-    with cpu_bounded(6, "refusing a runaway solve"), pytest.raises(TemplateError) as info:
+    from psyq.solve import SOLVE_SECONDS
+
+    # The guard is psyq's own solve budget (CPU seconds by design, psyq.solve.SOLVE_SECONDS): the
+    # test asserts that it refused, and how; how long that took is the budget's business.
+    with pytest.raises(TemplateError) as info:
         generate(tpl, 1)
-    assert "took longer" in str(info.value) and info.value.key == "relations"
+    assert f"solving template hostile-solve took longer than {SOLVE_SECONDS:g} s" in str(info.value)
+    assert info.value.key == "relations" and "simplify the relations" in str(info.value)
 
 
 def test_relations_sympy_cannot_solve_are_a_clear_error():
