@@ -143,8 +143,9 @@ MAXIMA_LOOP = ("for i:1 thru {n} do block([Ki, C, s], Ki: 0.1 + random(10.0), C:
 
 def maxima_vs_psyq(n: int = 1000, runs: int = 3, log=print) -> dict:
     """psyq generate against the Maxima loop, with the floor under any Python process beside them:
-    the interpreter's own start (with this machine's site hooks) and numpy's import, which every
-    batch pays.  The floor rows say what ratio a process that imports numpy could reach at best."""
+    the interpreter's own start (with this machine's site hooks), numpy's import, which every
+    batch pays, and psyq's engine loaded without numpy (what a pure-Python batch would start from).
+    The floor rows say what ratio such a process could reach at best, making no instance at all."""
     maxima = shutil.which("maxima")
     if maxima is None:
         log("  maxima is not installed: skipped (apt-get install maxima)")
@@ -157,6 +158,7 @@ def maxima_vs_psyq(n: int = 1000, runs: int = 3, log=print) -> dict:
         "maxima": [maxima, "--very-quiet", f"--batch-string={MAXIMA_LOOP.format(n=n)}"],
         "python": [sys.executable, "-c", "pass"],
         "numpy": [sys.executable, "-c", "import numpy"],
+        "engine": [sys.executable, "-c", "from psyq import bank, single; bank.load('occupancy-from-ki')"],
     }
     cpu: dict[str, list[float]] = {k: [] for k in cmds}
     run_child(cmds["psyq"], env)
@@ -178,7 +180,9 @@ def maxima_vs_psyq(n: int = 1000, runs: int = 3, log=print) -> dict:
             ['floor: python -c "pass" (the interpreter and this machine\'s site hooks)', seconds_text(med["python"]),
              f"maxima ÷ this: {med['maxima'] / med['python']:.1f}×"],
             ['floor: python -c "import numpy" (what every batch imports)', seconds_text(med["numpy"]),
-             f"maxima ÷ this: {med['maxima'] / med['numpy']:.1f}×"]]
+             f"maxima ÷ this: {med['maxima'] / med['numpy']:.1f}×"],
+            ["floor: psyq's engine without numpy, the template loaded, no instance made",
+             seconds_text(med["engine"]), f"maxima ÷ this: {med['maxima'] / med['engine']:.1f}×"]]
     return {"table": table(["whole process", "CPU (median of %d)" % runs, "ratio"], rows),
             "verdicts": [(f"psyq ≥ {MAXIMA_TARGET:g}× faster than a Maxima loop, 1,000 variants (CPU)", met)]}
 
@@ -398,7 +402,8 @@ def section(r: dict) -> tuple[str, list[tuple[str, bool]]]:
               "modules and rich's console (~30 ms). A batch (`psyq generate`) still imports numpy, which",
               "with typer and rich is most of the gap to the Maxima loop: the floor rows of that table show",
               "that a process which only starts Python and imports numpy already costs more than a fifth of",
-              "the whole Maxima loop, so a 5× margin needs a batch path without numpy (not built).",
+              "the whole Maxima loop, and the last floor row shows where a batch without numpy would start,",
+              "before making any instance.",
               "A PDF export's peak is Typst's, not Python's: Typst holds the layout of every page of a",
               "document until it writes the PDF (~3.5 MiB per version's sheet, ~8.5 MiB per version's key",
               "with figures), and typst-py keeps that memory after the call.  So psyq compiles in child",
